@@ -1,0 +1,51 @@
+# Every target installs what it needs: a fresh machine only needs Python 3.10+ and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+FLOOR_AIRFLOW ?= 3.1.0
+UV_VERSION := 0.13.9
+
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell $(PYTHON) -c "import sys; print(sys.executable)")
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: test lint typecheck unit test-floor bench install clean
+
+test: install lint typecheck unit
+
+install: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install
+	$(RUN) mypy
+
+unit: install
+	$(RUN) pytest -q
+
+# The suite against the oldest Airflow this provider declares (pyproject: apache-airflow>=$(FLOOR_AIRFLOW)).
+test-floor: | $(UV)
+	$(UV) venv --quiet --allow-existing .venv-floor
+	$(UV) pip install --quiet --python .venv-floor "apache-airflow==$(FLOOR_AIRFLOW)" -e . \
+		pytest requests-mock
+	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
+	.venv-floor/bin/python -m pytest -q
+
+bench: install
+	$(RUN) python bench/import_cost.py
+
+clean:
+	rm -rf .venv .venv-floor .tools .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,151 @@
+"""Connection -> client settings: base URL, token, timeouts, retries, request budget, time zone.
+
+Every extra is parsed here, once, with an error that names the extra when its value is unusable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_legallymail.exceptions import ConfigurationError
+
+
+@dataclass(frozen=True)
+class ApiDefaults:
+    """What differs between the two APIs' connections."""
+
+    conn_type: str
+    default_host: str
+    requests_per_minute: int
+    timezone: str
+    supports_token_in_body: bool
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    base_url: str
+    token: str = field(repr=False)
+    timeout: float = 30.0
+    max_retries: int = 3
+    requests_per_minute: int = 0
+    timezone: str = "UTC"
+    token_in_body: bool = False
+    max_recipients: int = 10
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.base_url)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` with the default port made explicit, for same-host comparisons."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def is_loopback(hostname: str) -> bool:
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def build_base_url(host: str | None, schema: str | None, port: int | None, default_host: str) -> str:
+    """Join the connection's host/schema/port into a base URL; refuse plain http to remote hosts."""
+    raw = (host or "").strip() or default_host
+    if "://" not in raw:
+        scheme = (schema or "").strip().lower()
+        raw = f"{scheme if scheme in ('http', 'https') else 'https'}://{raw}"
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    hostname = parts.hostname or ""
+    if scheme not in ("http", "https") or not hostname:
+        raise ConfigurationError(f"host: {raw!r} is not an http(s) URL")
+    if scheme == "http" and not is_loopback(hostname):
+        raise ConfigurationError(
+            f"host: plain http:// is refused for {hostname!r}; use https:// (http is allowed only for loopback)"
+        )
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _extras(conn: Any) -> dict[str, Any]:
+    extra = getattr(conn, "extra_dejson", None)
+    if extra is None:
+        raw = getattr(conn, "extra", None) or "{}"
+        extra = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    return dict(extra)
+
+
+def _number(extras: dict[str, Any], name: str, default: float, *, minimum: float, integer: bool) -> float:
+    value = extras.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"extra {name!r}: {value!r} is not a number") from None
+    if integer and number != int(number):
+        raise ConfigurationError(f"extra {name!r}: {value!r} is not a whole number")
+    if number < minimum:
+        raise ConfigurationError(f"extra {name!r}: {value!r} is below the minimum {minimum:g}")
+    return number
+
+
+def _boolean(extras: dict[str, Any], name: str, default: bool) -> bool:
+    value = extras.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on", "body"):
+        return True
+    if text in ("false", "0", "no", "off", "header"):
+        return False
+    raise ConfigurationError(f"extra {name!r}: {value!r} is not a boolean")
+
+
+def _timezone(extras: dict[str, Any], default: str) -> str:
+    import pendulum
+
+    name = str(extras.get("timezone") or default)
+    try:
+        pendulum.timezone(name)
+    except Exception:
+        raise ConfigurationError(f"extra 'timezone': {name!r} is not a known IANA time zone") from None
+    return name
+
+
+def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings:
+    token = (getattr(conn, "password", None) or "").strip()
+    if not token:
+        raise ConfigurationError(
+            f"connection {getattr(conn, 'conn_id', '?')!r}: the API token (password field) is empty"
+        )
+    extras = _extras(conn)
+    token_in_body = _boolean(extras, "token_in_body", False)
+    if token_in_body and not defaults.supports_token_in_body:
+        raise ConfigurationError(f"extra 'token_in_body': not supported by {defaults.conn_type} connections")
+    return ClientSettings(
+        base_url=build_base_url(conn.host, conn.schema, conn.port, defaults.default_host),
+        token=token,
+        timeout=_number(extras, "timeout", 30.0, minimum=0.001, integer=False),
+        max_retries=int(_number(extras, "max_retries", 3, minimum=0, integer=True)),
+        requests_per_minute=int(
+            _number(extras, "requests_per_minute", defaults.requests_per_minute, minimum=0, integer=True)
+        ),
+        timezone=_timezone(extras, defaults.timezone),
+        token_in_body=token_in_body,
+        max_recipients=int(_number(extras, "max_recipients", 10, minimum=1, integer=True)),
+    )

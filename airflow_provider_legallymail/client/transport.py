@@ -1,0 +1,233 @@
+"""``ApiClient``: the one place that sends HTTP requests for both hooks.
+
+It owns the ``requests`` session, URL joining, authentication (Bearer header, or LegallyMail's ``token``
+body field), the timeout, the ``User-Agent``, the request budget, retries and the mapping of error
+responses to typed exceptions. The token is only ever sent to the connection's own origin.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from airflow_provider_legallymail import __version__
+from airflow_provider_legallymail.client.budget import RequestBudget
+from airflow_provider_legallymail.client.retry import (
+    GATEWAY_STATUSES,
+    IDEMPOTENT_METHODS,
+    SAFE_METHODS,
+    RetryPolicy,
+    never_reached_server,
+    parse_retry_after,
+)
+from airflow_provider_legallymail.client.settings import ClientSettings, is_loopback, origin_of
+from airflow_provider_legallymail.exceptions import (
+    ConfigurationError,
+    ConnectionFailedError,
+    MailApiError,
+    OutcomeUnknownError,
+    api_message_from_body,
+    error_for_status,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
+CONNECT_TIMEOUT_CAP = 10.0
+
+
+def pause(seconds: float) -> None:
+    """Wait before a retry (a module function so tests can replace it)."""
+    time.sleep(seconds)
+
+
+class ApiClient:
+    """Sends requests to one API origin with the connection's token, budget and retry policy."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        policy: RetryPolicy | None = None,
+        budget: RequestBudget | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
+        self.budget = budget or RequestBudget(settings.origin, settings.requests_per_minute)
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self._sleep = sleep
+
+    # -- public ------------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> requests.Response:
+        """Send ``method path`` with retries; return the 2xx response or raise a ``MailApiError``."""
+        method = method.upper()
+        url = f"{self.settings.base_url}/{path.lstrip('/')}"
+        headers, body = self._authenticate(json)
+        return self._send(method, url, path, headers=headers, params=params, body=body, idempotent=idempotent)
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise MailApiError(
+                "the API answered with a body that is not JSON",
+                status_code=response.status_code,
+                method=method.upper(),
+                endpoint=path,
+            ) from None
+
+    def download(self, url: str) -> bytes:
+        """GET an absolute URL (certificate, signed document); the token goes only to our own origin."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"url: {url!r} is not an http(s) URL")
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise ConfigurationError(f"url: plain http:// is refused for {parts.hostname!r}")
+        own = origin_of(url) == self.settings.origin
+        headers = {"Authorization": f"Bearer {self.settings.token}"} if own else {}
+        endpoint = parts.path or "/"
+        response = self._send(
+            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, redirects=True
+        )
+        return response.content
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _authenticate(self, body: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any] | None]:
+        if self.settings.token_in_body:
+            return {}, {**(body or {}), "token": self.settings.token}
+        headers = {"Authorization": f"Bearer {self.settings.token}"}
+        return headers, dict(body) if body is not None else None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        *,
+        headers: dict[str, str],
+        params: Mapping[str, Any] | None,
+        body: dict[str, Any] | None,
+        idempotent: bool | None,
+        redirects: bool = False,
+    ) -> requests.Response:
+        may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
+        waited = 0.0
+        attempt = 0
+        while True:
+            self.budget.acquire()
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers={"Accept": "application/json", **headers},
+                    timeout=timeout,
+                    allow_redirects=redirects,
+                )
+            except requests.RequestException as exc:
+                wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
+                reason = type(exc).__name__
+            else:
+                log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
+                if response.status_code < 300 or (redirects and response.status_code < 400):
+                    return response
+                wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited)
+                reason = f"HTTP {response.status_code}"
+            log.warning("%s %s: attempt %d failed (%s), retrying in %.1fs", method, endpoint, attempt + 1, reason, wait)
+            (self._sleep or pause)(wait)
+            waited += wait
+            attempt += 1
+
+    def _can_wait(self, attempt: int, waited: float, wait: float) -> bool:
+        return (
+            attempt < self.policy.max_retries
+            and wait <= self.policy.max_retry_after
+            and waited + wait <= self.policy.max_total_wait
+        )
+
+    def _on_transport_error(
+        self,
+        exc: requests.RequestException,
+        method: str,
+        endpoint: str,
+        may_repeat: bool,
+        attempt: int,
+        waited: float,
+    ) -> float:
+        """Return the wait before the next attempt, or raise."""
+        unsent = never_reached_server(exc)
+        kind = type(exc).__name__
+        if not unsent and not may_repeat:
+            raise OutcomeUnknownError(
+                f"{kind} after the request was sent; it may have been processed, so it is not sent again",
+                method=method,
+                endpoint=endpoint,
+            ) from None
+        wait = self.policy.backoff(attempt)
+        if self._can_wait(attempt, waited, wait):
+            return wait
+        cls = ConnectionFailedError if unsent else MailApiError
+        raise cls(
+            f"{kind}: the API could not be reached after {attempt + 1} attempt(s)", method=method, endpoint=endpoint
+        ) from None
+
+    def _on_error_status(
+        self,
+        response: requests.Response,
+        method: str,
+        endpoint: str,
+        may_repeat: bool,
+        attempt: int,
+        waited: float,
+    ) -> float:
+        """Return the wait before the next attempt, or raise the typed error for this response."""
+        status = response.status_code
+        body = self._scrub(response.text)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+        wait: float | None = None
+        if status == 429 or (status == 503 and not may_repeat):
+            # Rejected before processing: safe to send again, whatever the method.
+            wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
+        elif status in GATEWAY_STATUSES:
+            if not may_repeat:
+                raise OutcomeUnknownError(
+                    "the gateway failed after the request was sent; it may have been processed, "
+                    "so it is not sent again",
+                    status_code=status,
+                    method=method,
+                    endpoint=endpoint,
+                    api_message=api_message_from_body(body),
+                )
+            wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
+        elif status == 500 and method in SAFE_METHODS:
+            wait = self.policy.backoff(attempt)
+        if wait is not None and self._can_wait(attempt, waited, wait):
+            return wait
+        extra: dict[str, Any] = {"retry_after": retry_after} if status == 429 else {}
+        raise error_for_status(status, method=method, endpoint=endpoint, body=body, **extra)
+
+    def _scrub(self, text: str) -> str:
+        token = self.settings.token
+        return text.replace(token, "***") if token else text

@@ -1,0 +1,148 @@
+"""Typed errors raised by the hooks: one base class, one subclass per kind of failure.
+
+Every error keeps the HTTP status code (None for client-side checks), the method, the endpoint path and
+the API's own message. None of them ever holds the connection's token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
+
+
+class MailApiError(AirflowException):
+    """Base of every error this provider raises about a LegallyMail or Legitmailer call."""
+
+    default_status: int | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        method: str | None = None,
+        endpoint: str | None = None,
+        api_message: str | None = None,
+    ) -> None:
+        self.status_code = status_code if status_code is not None else self.default_status  # type: ignore[assignment]
+        self.method = method
+        self.endpoint = endpoint
+        self.api_message = api_message
+        self.message = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = " ".join(part for part in (self.method, self.endpoint) if part)
+        status = f"HTTP {self.status_code}" if self.status_code is not None else ""
+        prefix = ", ".join(part for part in (where, status) if part)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ConfigurationError(MailApiError):
+    """The connection itself is unusable (bad extra, plain http to a remote host...)."""
+
+
+class ValidationError(MailApiError):
+    """Invalid input: rejected client-side before any request, or answered 400 by the API."""
+
+    default_status = None
+
+    def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
+        self.field = field
+        super().__init__(message, **kwargs)
+
+
+class AuthenticationError(MailApiError):
+    """401: the token is invalid or missing."""
+
+    default_status = 401
+
+
+class PermissionDeniedError(MailApiError):
+    """403: no permission for this call, or no credits left on the account."""
+
+    default_status = 403
+
+
+class NotFoundError(MailApiError):
+    """404: the tracking id, uuid, template or contact does not exist."""
+
+    default_status = 404
+
+
+class MethodNotAllowedError(MailApiError):
+    """405: the endpoint does not accept this method."""
+
+    default_status = 405
+
+
+class RateLimitedError(MailApiError):
+    """429 that could not be waited out within the retry limits."""
+
+    default_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(MailApiError):
+    """5xx from the API (after the retries allowed for this method)."""
+
+
+class ConnectionFailedError(MailApiError):
+    """The API could not be reached at all; the request was never delivered."""
+
+
+class OutcomeUnknownError(MailApiError):
+    """A non-idempotent request (a send) may or may not have been processed.
+
+    Raised instead of sending again: the read timed out, the connection was reset after the request was
+    written, or a gateway answered 502/504. Look the send up (``list_emails`` / ``list_signatures``)
+    before deciding to send again.
+    """
+
+
+_BY_STATUS: dict[int, type[MailApiError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    429: RateLimitedError,
+}
+
+_DEFAULT_TEXT: dict[int, str] = {
+    400: "invalid data",
+    401: "invalid or missing token",
+    403: "permission denied; the account's credits or emails may be exhausted",
+    404: "resource not found",
+    405: "method not allowed",
+    429: "rate limit exceeded",
+}
+
+
+def api_message_from_body(body: str) -> str:
+    """The API's own error text: its JSON ``message``/``error`` field, or the body itself, trimmed."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.strip()[:500]
+    if isinstance(data, dict):
+        for key in ("message", "error", "detail", "errors"):
+            value = data.get(key)
+            if value:
+                return value if isinstance(value, str) else json.dumps(value)[:500]
+    return body.strip()[:500]
+
+
+def error_for_status(status_code: int, *, method: str, endpoint: str, body: str, **kwargs: Any) -> MailApiError:
+    """Map an error response to its typed exception, keeping the status code and the API's message."""
+    api_message = api_message_from_body(body)
+    cls = _BY_STATUS.get(status_code, ServerError if status_code >= 500 else MailApiError)
+    text = api_message or _DEFAULT_TEXT.get(status_code, "request failed")
+    if status_code == 403 and "credit" not in text.lower():
+        text = f"{text} (403: no permission, or the account's credits/emails may be exhausted)"
+    return cls(text, status_code=status_code, method=method, endpoint=endpoint, api_message=api_message, **kwargs)

@@ -1,0 +1,110 @@
+"""Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point.
+
+The connection form (``conn-fields``, ``ui-field-behaviour``) is declared here once; the hooks'
+``get_ui_field_behaviour`` reads it back for Airflow versions that still ask the hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_legallymail import __version__
+
+_COMMON_FIELDS: dict[str, dict[str, Any]] = {
+    "timeout": {
+        "label": "Request timeout (seconds)",
+        "description": "Seconds to wait for the API to answer one request (connect is capped at 10).",
+        "schema": {"type": ["number", "null"], "minimum": 0.001, "default": 30},
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "description": "Retries of one request on 429, 502/503/504 and connection failures "
+        "(sends are never repeated when their outcome is unknown).",
+        "schema": {"type": ["integer", "null"], "minimum": 0, "default": 3},
+    },
+    "requests_per_minute": {
+        "label": "Request budget per minute",
+        "description": "Client-side limit shared by every process on the host; 0 disables it.",
+        "schema": {"type": ["integer", "null"], "minimum": 0},
+    },
+    "timezone": {
+        "label": "Time zone of the API's dates",
+        "description": "IANA name used to read dates that carry no offset, e.g. Europe/Madrid.",
+        "schema": {"type": ["string", "null"]},
+    },
+}
+
+
+def _fields(overrides: dict[str, Any], extra: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    fields = {name: {**spec, "schema": dict(spec["schema"])} for name, spec in _COMMON_FIELDS.items()}
+    for name, default in overrides.items():
+        fields[name]["schema"]["default"] = default
+    return {**fields, **extra}
+
+
+LEGALLYMAIL_CONNECTION: dict[str, Any] = {
+    "hook-class-name": "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook",
+    "hook-name": "LegallyMail",
+    "connection-type": "legallymail",
+    "ui-field-behaviour": {
+        "hidden-fields": ["login", "schema", "port"],
+        "relabeling": {"host": "API base URL", "password": "API token"},
+        "placeholders": {"host": "https://legallymail.com", "password": "token from the LegallyMail dashboard"},
+    },
+    "conn-fields": _fields(
+        {"requests_per_minute": 10, "timezone": "Europe/Madrid"},
+        {
+            "token_in_body": {
+                "label": "Send the token in the JSON body",
+                "description": 'Send the token as a "token" body field instead of the Authorization header.',
+                "schema": {"type": ["boolean", "null"], "default": False},
+            },
+            "max_recipients": {
+                "label": "Max recipients per email",
+                "description": "10 by default; raise it only if LegallyMail support raised your account's limit.",
+                "schema": {"type": ["integer", "null"], "minimum": 1, "default": 10},
+            },
+        },
+    ),
+}
+
+LEGITMAILER_CONNECTION: dict[str, Any] = {
+    "hook-class-name": "airflow_provider_legallymail.hooks.legitmailer.LegitmailerHook",
+    "hook-name": "Legitmailer",
+    "connection-type": "legitmailer",
+    "ui-field-behaviour": {
+        "hidden-fields": ["login", "schema", "port"],
+        "relabeling": {"host": "API base URL", "password": "API token"},
+        "placeholders": {"host": "https://app.legitmailer.com", "password": "API key from Legitmailer"},
+    },
+    "conn-fields": _fields({"requests_per_minute": 0, "timezone": "UTC"}, {}),
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-provider-legallymail",
+        "name": "LegallyMail and Legitmailer",
+        "description": "Certified email, e-signature and certified SMS (LegallyMail); transactional mail, "
+        "templates and contact lists (Legitmailer).",
+        "versions": [__version__],
+        "integrations": [
+            {"integration-name": "LegallyMail", "external-doc-url": "https://legallymail.com", "tags": ["service"]},
+            {
+                "integration-name": "Legitmailer",
+                "external-doc-url": "https://app.legitmailer.com",
+                "tags": ["service"],
+            },
+        ],
+        "hooks": [
+            {
+                "integration-name": "LegallyMail",
+                "python-modules": ["airflow_provider_legallymail.hooks.legallymail"],
+            },
+            {
+                "integration-name": "Legitmailer",
+                "python-modules": ["airflow_provider_legallymail.hooks.legitmailer"],
+            },
+        ],
+        "connection-types": [LEGALLYMAIL_CONNECTION, LEGITMAILER_CONNECTION],
+    }

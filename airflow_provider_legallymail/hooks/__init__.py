@@ -1,0 +1,1 @@
+"""Hooks: ``LegallyMailHook`` (hooks.legallymail) and ``LegitmailerHook`` (hooks.legitmailer)."""

@@ -1,0 +1,49 @@
+"""Test-wide setup: a throwaway AIRFLOW_HOME, an isolated request-budget dir, connections from env vars."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+import pytest
+
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+TOKEN = "tok-SECRET-1234567890"
+LM_URL = "https://legallymail.com"
+LT_URL = "https://app.legitmailer.com"
+
+
+def conn_json(conn_type: str, host: str, token: str = TOKEN, **extra: Any) -> str:
+    return json.dumps({"conn_type": conn_type, "host": host, "password": token, "extra": extra})
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGALLYMAIL_PROVIDER_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries do not really wait; the waits they asked for are recorded here."""
+    from airflow_provider_legallymail.client import transport
+
+    waits: list[float] = []
+    monkeypatch.setattr(transport, "pause", waits.append)
+    return waits
+
+
+@pytest.fixture
+def lm_conn(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> str:
+    """legallymail_default pointing at the real host name (only reachable through requests-mock)."""
+    monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", LM_URL, requests_per_minute=0))
+    return "legallymail_default"
+
+
+@pytest.fixture
+def lt_conn(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> str:
+    monkeypatch.setenv("AIRFLOW_CONN_LEGITMAILER_DEFAULT", conn_json("legitmailer", LT_URL))
+    return "legitmailer_default"

@@ -1,0 +1,54 @@
+"""The provider is registered with Airflow: both connection types, their form fields and defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+
+
+def test_providers_manager_lists_both_connection_types() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    assert "airflow-provider-legallymail" in manager.providers
+    hooks = manager.hooks
+    assert hooks["legallymail"].hook_class_name.endswith("LegallyMailHook")  # type: ignore[union-attr]
+    assert hooks["legitmailer"].hook_class_name.endswith("LegitmailerHook")  # type: ignore[union-attr]
+    assert hooks["legallymail"].connection_id_attribute_name == "legallymail_conn_id"  # type: ignore[union-attr]
+
+
+def test_airflow_cli_shows_provider_and_hooks() -> None:
+    airflow = Path(sys.executable).with_name("airflow")
+    env = dict(os.environ)
+    listing = subprocess.run([airflow, "providers", "list"], capture_output=True, text=True, env=env, check=True)
+    assert "airflow-provider-legallymail" in listing.stdout
+    hooks = subprocess.run([airflow, "providers", "hooks"], capture_output=True, text=True, env=env, check=True)
+    assert "LegallyMailHook" in hooks.stdout
+    assert "LegitmailerHook" in hooks.stdout
+
+
+def test_connection_form_declares_token_host_and_every_extra() -> None:
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+
+    by_type = {c["connection-type"]: c for c in get_provider_info()["connection-types"]}
+    lm, lt = by_type["legallymail"], by_type["legitmailer"]
+    assert lm["ui-field-behaviour"]["relabeling"]["password"] == "API token"
+    assert lm["ui-field-behaviour"]["placeholders"]["host"] == "https://legallymail.com"
+    assert lt["ui-field-behaviour"]["placeholders"]["host"] == "https://app.legitmailer.com"
+    for name in ("timeout", "max_retries", "requests_per_minute", "timezone"):
+        assert name in lm["conn-fields"]
+        assert name in lt["conn-fields"]
+    assert "token_in_body" in lm["conn-fields"]
+    assert lm["conn-fields"]["requests_per_minute"]["schema"]["default"] == 10
+    assert lt["conn-fields"]["requests_per_minute"]["schema"]["default"] == 0
+
+
+def test_hooks_expose_the_same_form_to_older_airflow() -> None:
+    assert LegallyMailHook.get_ui_field_behaviour()["relabeling"]["password"] == "API token"
+    assert LegitmailerHook.default_conn_name == "legitmailer_default"
+    assert LegallyMailHook.default_conn_name == "legallymail_default"
