@@ -25,6 +25,8 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 STATE_DIR_ENV = "LEGALLYMAIL_PROVIDER_STATE_DIR"
+_now = time.time  # module-level so tests can drive a fake clock
+_pause = time.sleep
 _process_lock = threading.Lock()
 
 
@@ -46,13 +48,13 @@ class RequestBudget:
         *,
         window: float = 60.0,
         state_dir: Path | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.limit = limit
         self.window = window
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock or (lambda: _now())
+        self._sleep = sleep or (lambda seconds: _pause(seconds))
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         self.path = (state_dir or default_state_dir()) / f"budget-{digest}.json"
 
@@ -61,26 +63,25 @@ class RequestBudget:
         return self.limit > 0
 
     def acquire(self) -> float:
-        """Block until a request may start; record it. Returns the seconds spent waiting."""
-        if not self.enabled:
-            return 0.0
-        waited = 0.0
+        """Block until a request may start, record it, and return its start time (epoch seconds)."""
         while True:
-            wait = self._try_take()
+            started, wait = self._try_take()
             if wait <= 0:
-                return waited
+                return started
             self._sleep(wait)
-            waited += wait
 
-    def _try_take(self) -> float:
+    def _try_take(self) -> tuple[float, float]:
+        """(now, 0) when a slot was taken; otherwise (now, seconds until the oldest start leaves the window)."""
+        if not self.enabled:
+            return self._clock(), 0.0
         with self._locked_state() as handle:
             now = self._clock()
             stamps = [t for t in _read_stamps(handle) if now - t < self.window and t <= now + 1]
             if len(stamps) < self.limit:
                 stamps.append(now)
                 _write_stamps(handle, stamps)
-                return 0.0
-            return min(stamps) + self.window - now
+                return now, 0.0
+            return now, min(stamps) + self.window - now
 
     @contextmanager
     def _locked_state(self) -> Iterator[IO[str]]:

@@ -134,7 +134,9 @@ class ApiClient:
         waited = 0.0
         attempt = 0
         while True:
-            self.budget.acquire()
+            before = time.time()
+            if self.budget.acquire() - before > 1:
+                log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
             started = time.monotonic()
             try:
                 response = self.session.request(

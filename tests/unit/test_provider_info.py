@@ -14,9 +14,12 @@ from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 def test_providers_manager_lists_both_connection_types() -> None:
     from airflow.providers_manager import ProvidersManager
 
-    manager = ProvidersManager()
-    assert "airflow-provider-legallymail" in manager.providers
-    hooks = manager.hooks
+    assert "airflow-provider-legallymail" in ProvidersManager().providers
+    try:  # Airflow 3.2+: hooks are resolved by the task runtime's manager
+        from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime as Manager
+    except ImportError:
+        Manager = ProvidersManager  # type: ignore[misc,assignment]
+    hooks = Manager().hooks
     assert hooks["legallymail"].hook_class_name.endswith("LegallyMailHook")  # type: ignore[union-attr]
     assert hooks["legitmailer"].hook_class_name.endswith("LegitmailerHook")  # type: ignore[union-attr]
     assert hooks["legallymail"].connection_id_attribute_name == "legallymail_conn_id"  # type: ignore[union-attr]
