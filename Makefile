@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 FLOOR_AIRFLOW ?= 3.1.0
+# Resolve the floor's dependencies as of its release, as Airflow's own constraint files do
+# (later structlog releases break 3.1.0's logging, for instance).
+FLOOR_DATE ?= 2025-09-27
 UV_VERSION := 0.13.9
 
 export UV_COMPILE_BYTECODE := 1
@@ -39,8 +42,8 @@ unit: install
 # The suite against the oldest Airflow this provider declares (pyproject: apache-airflow>=$(FLOOR_AIRFLOW)).
 test-floor: | $(UV)
 	$(UV) venv --quiet --allow-existing .venv-floor
-	$(UV) pip install --quiet --python .venv-floor "apache-airflow==$(FLOOR_AIRFLOW)" -e . \
-		pytest requests-mock
+	$(UV) pip install --quiet --python .venv-floor --exclude-newer $(FLOOR_DATE) \
+		"apache-airflow==$(FLOOR_AIRFLOW)" -e . pytest requests-mock
 	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
 	.venv-floor/bin/python -m pytest -q
 

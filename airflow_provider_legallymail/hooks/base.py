@@ -69,4 +69,4 @@ class MailApiHook(BaseHook):
         except MailApiError as exc:
             return False, str(exc)
         except Exception as exc:  # a missing connection or an unexpected answer: report, don't raise
-            return False, f"{type(exc).__name__}: {exc}"
+            return False, f"connection {self.conn_id!r}: {type(exc).__name__}: {exc}"
