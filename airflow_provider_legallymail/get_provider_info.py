@@ -106,5 +106,37 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_legallymail.hooks.legitmailer"],
             },
         ],
+        "operators": [
+            {
+                "integration-name": "LegallyMail",
+                "python-modules": ["airflow_provider_legallymail.operators.legallymail"],
+            },
+        ],
         "connection-types": [LEGALLYMAIL_CONNECTION, LEGITMAILER_CONNECTION],
+        "notifications": [
+            "airflow_provider_legallymail.notifications.legallymail.LegallyMailNotifier",
+            "airflow_provider_legallymail.notifications.legallymail.LegallyMailSmsNotifier",
+        ],
+        "extra-links": [
+            "airflow_provider_legallymail.links.LegallyMailDashboardLink",
+            "airflow_provider_legallymail.links.SignatureDocumentLink",
+            "airflow_provider_legallymail.links.SignedDocumentLink",
+            "airflow_provider_legallymail.links.CertificateLink",
+        ],
+        "config": {
+            "legallymail": {
+                "description": "Settings of the LegallyMail / Legitmailer provider.",
+                "options": {
+                    "ledger_path": {
+                        "description": "Where operators record send attempts so that a retry never sends twice, "
+                        "and notifiers record the events they notified. Use storage shared by every worker "
+                        "(an ObjectStoragePath URL). Default: file://$AIRFLOW_HOME/legallymail/ledger.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "s3://my-bucket/airflow/legallymail-ledger",
+                        "default": None,
+                    },
+                },
+            },
+        },
     }

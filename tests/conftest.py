@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.environ["AIRFLOW_HOME"], "dags")
+os.makedirs(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 TOKEN = "tok-SECRET-1234567890"
@@ -24,6 +26,18 @@ def conn_json(conn_type: str, host: str, token: str = TOKEN, **extra: Any) -> st
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGALLYMAIL_PROVIDER_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__LEDGER_PATH", f"file://{tmp_path / 'ledger'}")
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """A migrated SQLite metadata DB for tests that run DAGs through Airflow (dag.test())."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ class LegallyMailHook(MailApiHook):
         return AccountInfo.from_api(self._call("GET", "/api/info"))
 
     # -- certified email ---------------------------------------------------------------------------
-    def send_email(
+    def email_payload(
         self,
         recipients: str | list[str],
         subject: str,
@@ -73,8 +73,8 @@ class LegallyMailHook(MailApiHook):
         reply_to: str | None = None,
         reply_to_name: str | None = None,
         attachments: Any = None,
-    ) -> SendResult:
-        """``POST /api/send``: one certified email to 1..max_recipients addresses (sent at most once)."""
+    ) -> dict[str, Any]:
+        """The validated JSON body of ``POST /api/send`` (raises ``ValidationError``; sends nothing)."""
         addresses = validation.recipient_list(recipients, "recipients", self.settings.max_recipients)
         payload: dict[str, Any] = {
             "recipient": ", ".join(addresses),
@@ -88,7 +88,27 @@ class LegallyMailHook(MailApiHook):
         files = to_attachments(attachments)
         if files:
             payload["attachments"] = [f.to_api() for f in files]
+        return payload
+
+    def post_email(self, payload: dict[str, Any]) -> SendResult:
+        """``POST /api/send`` with a body from ``email_payload`` (sent at most once)."""
         return SendResult.from_api(self._call("POST", "/api/send", json=payload), self._tz)
+
+    def send_email(
+        self,
+        recipients: str | list[str],
+        subject: str,
+        html: str,
+        *,
+        reply_to: str | None = None,
+        reply_to_name: str | None = None,
+        attachments: Any = None,
+    ) -> SendResult:
+        """``POST /api/send``: one certified email to 1..max_recipients addresses (sent at most once)."""
+        payload = self.email_payload(
+            recipients, subject, html, reply_to=reply_to, reply_to_name=reply_to_name, attachments=attachments
+        )
+        return self.post_email(payload)
 
     def list_emails(self, limit: int = 25) -> list[Email]:
         """``GET /api/emails``: the most recent emails, newest first (limit 1..25)."""
@@ -102,15 +122,15 @@ class LegallyMailHook(MailApiHook):
         return Email.from_api(body.get("email") or body.get("data") or {}, self._tz)
 
     # -- e-signature -------------------------------------------------------------------------------
-    def request_signature(
+    def signature_payload(
         self,
         document: Any,
         document_name: str | None,
         signers: list[dict[str, str]],
         *,
         language: str = "es",
-    ) -> SignatureRequest:
-        """``POST /api/signature/send``: ask 1..5 signers to sign a PDF (at most 10 MB)."""
+    ) -> dict[str, Any]:
+        """The validated JSON body of ``POST /api/signature/send`` (reads the document; sends nothing)."""
         checked_signers = validation.signer_list(signers)
         lang = validation.one_of(language, limits.SIGNATURE_LANGUAGES, "language")
         content, file_name = read_source(document, "document")
@@ -129,8 +149,23 @@ class LegallyMailHook(MailApiHook):
                 payload["signer_phone"] = signer["phone"]
         else:
             payload["signers"] = checked_signers
+        return payload
+
+    def post_signature(self, payload: dict[str, Any]) -> SignatureRequest:
+        """``POST /api/signature/send`` with a body from ``signature_payload`` (sent at most once)."""
         body = self._call("POST", "/api/signature/send", json=payload)
         return SignatureRequest.from_api(body.get("data") or {}, self._tz)
+
+    def request_signature(
+        self,
+        document: Any,
+        document_name: str | None,
+        signers: list[dict[str, str]],
+        *,
+        language: str = "es",
+    ) -> SignatureRequest:
+        """``POST /api/signature/send``: ask 1..5 signers to sign a PDF (at most 10 MB)."""
+        return self.post_signature(self.signature_payload(document, document_name, signers, language=language))
 
     def list_signatures(self, limit: int = 25) -> list[SignatureRequest]:
         """``GET /api/signatures``: the most recent signature requests (limit 1..25)."""
@@ -143,13 +178,21 @@ class LegallyMailHook(MailApiHook):
         return SignatureRequest.from_api(body.get("data") or {}, self._tz)
 
     # -- certified SMS -----------------------------------------------------------------------------
-    def send_sms(self, phone: str, message: str) -> SmsSendResult:
-        """``POST /api/sms/send``: one certified SMS of 1..300 characters (1 credit; sent at most once)."""
-        payload = {
+    @staticmethod
+    def sms_payload(phone: str, message: str) -> dict[str, str]:
+        """The validated JSON body of ``POST /api/sms/send`` (sends nothing)."""
+        return {
             "phone": validation.phone_number(phone),
             "message": validation.required_text(message, "message", max_chars=limits.SMS_MAX_CHARS),
         }
+
+    def post_sms(self, payload: dict[str, str]) -> SmsSendResult:
+        """``POST /api/sms/send`` with a body from ``sms_payload`` (1 credit; sent at most once)."""
         return SmsSendResult.from_api(self._call("POST", "/api/sms/send", json=payload))
+
+    def send_sms(self, phone: str, message: str) -> SmsSendResult:
+        """``POST /api/sms/send``: one certified SMS of 1..300 characters (1 credit; sent at most once)."""
+        return self.post_sms(self.sms_payload(phone, message))
 
     def get_sms(self, uuid: str) -> Sms:
         """``GET /api/sms``: one SMS's status and certificate URL."""

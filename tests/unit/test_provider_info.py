@@ -55,3 +55,15 @@ def test_hooks_expose_the_same_form_to_older_airflow() -> None:
     assert LegallyMailHook.get_ui_field_behaviour()["relabeling"]["password"] == "API token"
     assert LegitmailerHook.default_conn_name == "legitmailer_default"
     assert LegallyMailHook.default_conn_name == "legallymail_default"
+
+
+def test_operators_notifiers_links_and_config_are_registered() -> None:
+    import importlib
+
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+
+    info = get_provider_info()
+    for path in info["notifications"] + info["extra-links"]:
+        module, _, name = path.rpartition(".")
+        assert hasattr(importlib.import_module(module), name), path
+    assert "ledger_path" in info["config"]["legallymail"]["options"]

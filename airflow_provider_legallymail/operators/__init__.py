@@ -1,0 +1,1 @@
+"""Operators: LegallyMail sends (operators.legallymail) and Legitmailer sends (operators.legitmailer)."""

@@ -1,0 +1,352 @@
+"""Operators that send certified emails, signature requests and certified SMS exactly once across retries.
+
+See ``airflow_provider_legallymail.exactly_once`` for how a retry adopts what an earlier try sent.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_legallymail.exactly_once import OnRetry
+from airflow_provider_legallymail.links import (
+    CertificateLink,
+    LegallyMailDashboardLink,
+    SignatureDocumentLink,
+    SignedDocumentLink,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_legallymail.exactly_once import SendUnit
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+SENDS_XCOM_KEY = "legallymail_sends"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+def parse_recipients(value: Any) -> list[str]:
+    """A list, a comma-separated string, or the string of a rendered list (``"['a@x', 'b@x']"``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            for parse in (json.loads, ast.literal_eval):
+                try:
+                    return parse_recipients(parse(text))
+                except (ValueError, SyntaxError):
+                    continue
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(value, list | tuple | set):
+        out: list[str] = []
+        for item in value:
+            out.extend(parse_recipients(item) if isinstance(item, list | tuple | str) else [str(item)])
+        return out
+    return [str(value)] if value is not None else []
+
+
+class _LegallyMailSendOperator(BaseOperator):
+    """Shared by the three operators: hook, ledger, the exactly-once loop, XCom and links."""
+
+    kind: str = ""
+
+    def __init__(
+        self,
+        *,
+        legallymail_conn_id: str = "legallymail_default",
+        on_retry: str | OnRetry = OnRetry.ADOPT,
+        ledger_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.legallymail_conn_id = legallymail_conn_id
+        self.on_retry = OnRetry.parse(on_retry).value
+        self.ledger_path = ledger_path
+
+    @cached_property
+    def hook(self) -> LegallyMailHook:
+        from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+        return LegallyMailHook(legallymail_conn_id=self.legallymail_conn_id)
+
+    def build_units(self) -> list[SendUnit]:
+        raise NotImplementedError
+
+    def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
+        return {"dashboard": f"{self.hook.settings.base_url}/dashboard"}
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_legallymail.compat import AirflowFailException
+        from airflow_provider_legallymail.exactly_once import Deliverer
+        from airflow_provider_legallymail.exceptions import ValidationError
+        from airflow_provider_legallymail.ledger import SendLedger
+
+        try:
+            units = self.build_units()  # every check runs before anything is sent
+        except ValidationError as exc:
+            raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
+        ti = context["ti"]
+        map_index = ti.map_index if ti.map_index is not None else -1
+        ledger = SendLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, map_index).load()
+        ledger.start_try(ti.try_number)
+        dag_run = context.get("dag_run")
+        deliverer = Deliverer(ledger, OnRetry(self.on_retry), ti.try_number, getattr(dag_run, "start_date", None))
+        results: list[dict[str, Any]] = []
+        for unit in units:
+            results.append(deliverer.deliver(unit))
+            ti.xcom_push(key=SENDS_XCOM_KEY, value=results)  # the ids are kept before anything else can fail
+        summary = self.summarize(results)
+        try:
+            ti.xcom_push(key="legallymail_links", value=self.links(results))
+        except Exception:  # links are a convenience; never fail a task that has sent
+            self.log.warning("Could not compute the extra links", exc_info=True)
+        return summary
+
+
+class SendCertifiedEmailOperator(_LegallyMailSendOperator):
+    """Send a certified email (legal proof of delivery and reading) to one or more recipients.
+
+    :param recipients: a list, a comma-separated string, or an XCom result. More recipients than the
+        connection's ``max_recipients`` (10) are split into several sends, each with its own parent
+        tracking id, unless ``split_recipients=False`` (then they are rejected before sending).
+    :param subject: the subject.
+    :param html: the HTML body, or a path to a ``.html`` / ``.j2`` Jinja template file.
+    :param reply_to: a reply-to address registered and verified in the account.
+    :param reply_to_name: the reply-to display name.
+    :param attachments: paths, ``ObjectStoragePath`` s (``s3://``, ``file://`` ...), or mappings
+        ``{"content": bytes, "filename": ..., "mime_type"?: ...}``.
+    :param split_recipients: send in batches of ``max_recipients`` (default True).
+    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the README's retry table.
+    :param ledger_path: where attempts are recorded across tries (default ``[legallymail] ledger_path``).
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
+
+    kind = "email"
+    template_fields: Sequence[str] = (
+        "recipients",
+        "subject",
+        "html",
+        "reply_to",
+        "reply_to_name",
+        "attachments",
+        "legallymail_conn_id",
+    )
+    template_ext: Sequence[str] = (".html", ".j2")
+    template_fields_renderers = {"html": "html", "recipients": "json"}
+    operator_extra_links = (LegallyMailDashboardLink(), CertificateLink())
+    ui_color = "#dbe9f6"
+
+    def __init__(
+        self,
+        *,
+        recipients: Any,
+        subject: str,
+        html: str,
+        reply_to: str | None = None,
+        reply_to_name: str | None = None,
+        attachments: Any = None,
+        split_recipients: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.recipients = recipients
+        self.subject = subject
+        self.html = html
+        self.reply_to = reply_to
+        self.reply_to_name = reply_to_name
+        self.attachments = attachments
+        self.split_recipients = split_recipients
+
+    def _batches(self) -> list[list[str]]:
+        from airflow_provider_legallymail.validation import fail
+
+        seen: set[str] = set()
+        unique: list[str] = []
+        for address in (a.strip() for a in parse_recipients(self.recipients)):
+            if address and address.lower() not in seen:  # one certified email per address, never two
+                seen.add(address.lower())
+                unique.append(address)
+        if not unique:
+            raise fail("recipients", "at least one recipient is required")
+        size = self.hook.settings.max_recipients
+        if len(unique) > size and not self.split_recipients:
+            raise fail(
+                "recipients",
+                f"{len(unique)} recipients given; at most {size} per send (max_recipients) "
+                "and split_recipients is False",
+            )
+        return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+    def build_units(self) -> list[SendUnit]:
+        from functools import partial
+
+        from airflow_provider_legallymail.attachments import to_attachments
+        from airflow_provider_legallymail.exactly_once import SendUnit
+        from airflow_provider_legallymail.reconcile import find_email
+
+        files = to_attachments(self.attachments)
+        units = []
+        for batch in self._batches():
+            payload = self.hook.email_payload(
+                batch,
+                self.subject,
+                self.html,
+                reply_to=self.reply_to,
+                reply_to_name=self.reply_to_name,
+                attachments=files,
+            )
+            units.append(
+                SendUnit(
+                    key=f"email:{_digest(*sorted(a.lower() for a in batch))}",
+                    kind=self.kind,
+                    request={"recipients": batch, "subject": payload["subject"]},
+                    send=partial(self._post, payload),
+                    lookup=partial(find_email, self.hook),
+                )
+            )
+        return units
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_legallymail.summaries import email_summary
+
+        return email_summary(self.hook.post_email(payload))
+
+    def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        tracking_ids = {r["email"]: r["tracking_id"] for send in results for r in send["recipients"]}
+        statuses = {send["status"] for send in results}
+        return {
+            "sends": results,
+            "tracking_ids": tracking_ids,
+            "parent_tracking_ids": [send["tracking_id"] for send in results],
+            "status": statuses.pop() if len(statuses) == 1 else "partial",
+        }
+
+
+class SignatureRequestOperator(_LegallyMailSendOperator):
+    """Ask 1..5 signers to sign a PDF electronically.
+
+    :param document: a path, an ``ObjectStoragePath`` or the bytes of a PDF (at most 10 MB).
+    :param document_name: the file name signers see (default: the document's file name).
+    :param signers: a list of ``{"name", "email", "phone"?}`` (up to 5), e.g. from XCom.
+    :param language: ``es`` (default), ``en``, ``fr`` or ``it``.
+    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``.
+    :param ledger_path: where attempts are recorded across tries.
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
+
+    kind = "signature"
+    template_fields: Sequence[str] = ("document", "document_name", "signers", "language", "legallymail_conn_id")
+    template_fields_renderers = {"signers": "json"}
+    operator_extra_links = (LegallyMailDashboardLink(), SignatureDocumentLink(), SignedDocumentLink())
+    ui_color = "#e4f0d9"
+
+    def __init__(
+        self,
+        *,
+        document: Any,
+        signers: Any,
+        document_name: str | None = None,
+        language: str = "es",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.document = document
+        self.document_name = document_name
+        self.signers = signers
+        self.language = language
+
+    def build_units(self) -> list[SendUnit]:
+        from functools import partial
+
+        from airflow_provider_legallymail.exactly_once import SendUnit
+        from airflow_provider_legallymail.reconcile import find_signature
+
+        signers = self.signers
+        if isinstance(signers, str):
+            signers = json.loads(signers) if signers.strip().startswith(("[", "{")) else signers
+        payload = self.hook.signature_payload(self.document, self.document_name, signers, language=self.language)
+        emails = [payload["signer_email"]] if "signer_email" in payload else [s["email"] for s in payload["signers"]]
+        return [
+            SendUnit(
+                key=f"signature:{_digest(payload['document_name'], *sorted(e.lower() for e in emails))}",
+                kind=self.kind,
+                request={"document_name": payload["document_name"], "signer_emails": emails},
+                send=partial(self._post, payload),
+                lookup=partial(find_signature, self.hook),
+            )
+        ]
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_legallymail.summaries import signature_summary
+
+        return signature_summary(self.hook.post_signature(payload))
+
+    def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(results[0])
+
+    def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
+        detail = self.hook.get_signature(results[0]["uuid"])
+        return {
+            **super().links(results),
+            "original_document": detail.download_original_url or "",
+            "acta": detail.download_acta_url or "",
+        }
+
+
+class SmsOperator(_LegallyMailSendOperator):
+    """Send one certified SMS (1 credit, 1..300 characters).
+
+    The SMS API cannot list what was sent, so when an earlier try's outcome is unknown (the response was
+    lost) a retry fails rather than risk a second SMS, unless ``on_retry="resend"``.
+
+    :param phone: the number in international form, e.g. ``+34600000000``.
+    :param message: the text, 1..300 characters.
+    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``.
+    :param ledger_path: where attempts are recorded across tries.
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
+
+    kind = "sms"
+    template_fields: Sequence[str] = ("phone", "message", "legallymail_conn_id")
+    operator_extra_links = (LegallyMailDashboardLink(),)
+    ui_color = "#f6e7db"
+
+    def __init__(self, *, phone: str, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.phone = phone
+        self.message = message
+
+    def build_units(self) -> list[SendUnit]:
+        from functools import partial
+
+        from airflow_provider_legallymail.exactly_once import SendUnit
+
+        payload = self.hook.sms_payload(self.phone, self.message)
+        return [
+            SendUnit(
+                key=f"sms:{payload['phone']}",
+                kind=self.kind,
+                request={"phone": payload["phone"]},
+                send=partial(self._post, payload),
+            )
+        ]
+
+    def _post(self, payload: dict[str, str]) -> dict[str, Any]:
+        from airflow_provider_legallymail.summaries import sms_summary
+
+        return sms_summary(self.hook.post_sms(payload), payload["phone"])
+
+    def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(results[0])

@@ -1,0 +1,69 @@
+"""Find a send that an earlier try made but never heard back about, through the list endpoints.
+
+The API has no idempotency key. ``GET /api/emails`` and ``GET /api/signatures`` list the 25 most recent
+sends with recipient, subject / document name and creation time; a send matches when its recipients (or
+document name and signers) and subject are the ones recorded before sending, and it was created after the
+attempt began (minus ``CLOCK_SKEW``). ``covered`` says whether the listing reaches back that far: when
+it does not (more than 25 newer sends), absence proves nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.limits import LIST_LIMIT_MAX
+from airflow_provider_legallymail.summaries import adopted_email_summary, signature_summary
+
+CLOCK_SKEW = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    summary: dict[str, Any] | None
+    covered: bool
+
+
+def _covered(created: list[datetime | None], since: datetime) -> bool:
+    return len(created) < LIST_LIMIT_MAX or any(c is not None and c <= since for c in created)
+
+
+def _lower(values: Any) -> set[str]:
+    return {str(v).strip().lower() for v in values}
+
+
+def find_email(hook: LegallyMailHook, request: dict[str, Any], since: datetime) -> Lookup:
+    """An email to exactly ``request["recipients"]`` with ``request["subject"]``, created after ``since``."""
+    since = since - CLOCK_SKEW
+    wanted = _lower(request["recipients"])
+    emails = hook.list_emails(limit=LIST_LIMIT_MAX)
+    for email in emails:
+        if email.created_at is None or email.created_at < since or email.subject != request["subject"]:
+            continue
+        if len(wanted) == 1 and not email.is_multi_recipient:
+            if _lower([email.recipient]) == wanted:
+                return Lookup(adopted_email_summary(email), True)
+        elif email.is_multi_recipient and email.recipient_count in (None, len(wanted)):
+            detail = hook.get_email(email.tracking_id)
+            if _lower(r.email for r in detail.recipients) == wanted:
+                return Lookup(adopted_email_summary(detail), True)
+    return Lookup(None, _covered([e.created_at for e in emails], since))
+
+
+def find_signature(hook: LegallyMailHook, request: dict[str, Any], since: datetime) -> Lookup:
+    """A signature request for ``request["document_name"]`` whose first signer is the recorded one."""
+    since = since - CLOCK_SKEW
+    requests = hook.list_signatures(limit=LIST_LIMIT_MAX)
+    first_signer = str(request["signer_emails"][0]).lower()
+    for item in requests:
+        if item.created_at is None or item.created_at < since or item.document_name != request["document_name"]:
+            continue
+        if (item.signer_email or "").lower() != first_signer:
+            continue
+        detail = hook.get_signature(item.uuid)
+        signers = _lower(s.signer_email for s in detail.signers) if detail.signers else {first_signer}
+        if signers == _lower(request["signer_emails"]):
+            return Lookup(signature_summary(detail), True)
+    return Lookup(None, _covered([r.created_at for r in requests], since))

@@ -1,0 +1,77 @@
+"""JSON-serialisable summaries of sends, for XCom, the ledger and notifier logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pendulum import DateTime
+
+from airflow_provider_legallymail.models.legallymail import (
+    Email,
+    SendResult,
+    SignatureRequest,
+    SmsSendResult,
+)
+
+
+def iso(value: DateTime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def email_summary(result: SendResult) -> dict[str, Any]:
+    return {
+        "tracking_id": result.tracking_id,
+        "subject": result.subject,
+        "sent_at": iso(result.sent_at),
+        "status": "sent" if result.fail_count == 0 else ("failed" if result.success_count == 0 else "partial"),
+        "recipients": [
+            {"email": r.email, "tracking_id": r.tracking_id, "status": r.status.value, "error_details": r.error_details}
+            for r in result.recipients
+        ],
+        "success_count": result.success_count,
+        "fail_count": result.fail_count,
+    }
+
+
+def adopted_email_summary(email: Email) -> dict[str, Any]:
+    """The same shape, built from ``GET /api/email`` (or a list entry) when a send is adopted."""
+    recipients = [
+        {"email": r.email, "tracking_id": r.tracking_id, "status": r.status.value, "error_details": r.error_details}
+        for r in email.recipients
+    ] or [
+        {
+            "email": email.recipient,
+            "tracking_id": email.tracking_id,
+            "status": email.status.value,
+            "error_details": email.error_details,
+        }
+    ]
+    failed = sum(1 for r in recipients if r["status"] in ("failed", "bounced"))
+    return {
+        "tracking_id": email.tracking_id,
+        "subject": email.subject,
+        "sent_at": iso(email.sent_at or email.created_at),
+        "status": email.status.value,
+        "recipients": recipients,
+        "success_count": len(recipients) - failed,
+        "fail_count": failed,
+    }
+
+
+def signature_summary(request: SignatureRequest) -> dict[str, Any]:
+    return {
+        "uuid": request.uuid,
+        "status": request.status.value,
+        "document_name": request.document_name,
+        "signer_email": request.signer_email,
+        "created_at": iso(request.created_at),
+    }
+
+
+def sms_summary(result: SmsSendResult, phone: str) -> dict[str, Any]:
+    return {
+        "uuid": result.uuid,
+        "status": result.status.value,
+        "phone": phone,
+        "credits_deducted": result.credits_deducted,
+    }
