@@ -36,8 +36,28 @@ def load_dag(dag_id: str, body: str, files: dict[str, str] | None = None) -> Any
     return module.dag
 
 
+def _serialize_dags_folder() -> None:
+    """What ``airflow dags reserialize`` does; Airflow 3.2+ does it inside ``dag.test()``, 3.1 does not."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.models.dagbag import DagBag, sync_bag_to_db
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        manager = DagBundlesManager()
+        manager.sync_bundles_to_db(session=session)
+        session.commit()
+        for bundle in manager.get_all_dag_bundles():
+            bundle.initialize()
+            bag = DagBag(bundle.path, bundle_path=bundle.path, include_examples=False)
+            sync_bag_to_db(bag, bundle.name, bundle_version=bundle.get_current_version(), session=session)
+
+
 def run(dag: Any, **conf: Any) -> Any:
     """One DAG run (retries run inline); returns the DagRun."""
+    import airflow
+
+    if tuple(int(part) for part in airflow.__version__.split(".")[:2]) < (3, 2):
+        _serialize_dags_folder()
     return dag.test(logical_date=pendulum.now("UTC"), run_conf=conf or None)
 
 
