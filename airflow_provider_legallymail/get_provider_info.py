@@ -121,7 +121,6 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_provider_legallymail.links.LegallyMailDashboardLink",
             "airflow_provider_legallymail.links.SignatureDocumentLink",
             "airflow_provider_legallymail.links.SignedDocumentLink",
-            "airflow_provider_legallymail.links.CertificateLink",
         ],
         "config": {
             "legallymail": {

@@ -34,8 +34,3 @@ class SignatureDocumentLink(_ApiUrlLink):
 class SignedDocumentLink(_ApiUrlLink):
     name = "Signature acta"
     url_key = "acta"
-
-
-class CertificateLink(_ApiUrlLink):
-    name = "Certificate"
-    url_key = "certificate"

@@ -16,7 +16,6 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.exactly_once import OnRetry
 from airflow_provider_legallymail.links import (
-    CertificateLink,
     LegallyMailDashboardLink,
     SignatureDocumentLink,
     SignedDocumentLink,
@@ -145,7 +144,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     )
     template_ext: Sequence[str] = (".html", ".j2")
     template_fields_renderers = {"html": "html", "recipients": "json"}
-    operator_extra_links = (LegallyMailDashboardLink(), CertificateLink())
+    operator_extra_links = (LegallyMailDashboardLink(),)
     ui_color = "#dbe9f6"
 
     def __init__(
