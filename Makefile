@@ -43,7 +43,7 @@ unit: install
 test-floor: | $(UV)
 	$(UV) venv --quiet --allow-existing .venv-floor
 	$(UV) pip install --quiet --python .venv-floor --exclude-newer $(FLOOR_DATE) \
-		"apache-airflow==$(FLOOR_AIRFLOW)" -e . pytest requests-mock
+		"apache-airflow==$(FLOOR_AIRFLOW)" -e . pytest requests-mock apache-airflow-providers-sqlite
 	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
 	.venv-floor/bin/python -m pytest -q
 
