@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor bench install clean
+.PHONY: test lint typecheck unit test-floor bench demo install clean
 
 test: install lint typecheck unit
 
@@ -49,6 +49,10 @@ test-floor: | $(UV)
 
 bench: install
 	$(RUN) python bench/import_cost.py
+
+# Starts the sandbox on a free local port and runs the provider end to end against it.
+demo: install
+	$(RUN) python -m demo.tour
 
 clean:
 	rm -rf .venv .venv-floor .tools .mypy_cache .ruff_cache .pytest_cache

@@ -60,7 +60,7 @@ class ApiClient:
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
-        self.budget = budget or RequestBudget(settings.origin, settings.requests_per_minute)
+        self.budget = budget or RequestBudget(settings.base_url, settings.requests_per_minute)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
@@ -106,7 +106,7 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {self.settings.token}"} if own else {}
         endpoint = parts.path or "/"
         response = self._send(
-            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, redirects=True
+            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
         )
         return response.content
 
@@ -127,15 +127,16 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         body: dict[str, Any] | None,
         idempotent: bool | None,
-        redirects: bool = False,
+        download: bool = False,
     ) -> requests.Response:
+        """The retry loop. A download follows redirects and does not spend the API's request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
         waited = 0.0
         attempt = 0
         while True:
             before = time.time()
-            if self.budget.acquire() - before > 1:
+            if not download and self.budget.acquire() - before > 1:
                 log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
             started = time.monotonic()
             try:
@@ -146,14 +147,14 @@ class ApiClient:
                     json=body,
                     headers={"Accept": "application/json", **headers},
                     timeout=timeout,
-                    allow_redirects=redirects,
+                    allow_redirects=download,
                 )
             except requests.RequestException as exc:
                 wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
                 reason = type(exc).__name__
             else:
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
-                if response.status_code < 300 or (redirects and response.status_code < 400):
+                if response.status_code < 300 or (download and response.status_code < 400):
                     return response
                 wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited)
                 reason = f"HTTP {response.status_code}"

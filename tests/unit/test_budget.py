@@ -106,3 +106,20 @@ def test_hook_requests_wait_for_the_connection_budget(monkeypatch: pytest.Monkey
             hook.get_account_info()
     assert m.call_count == 3
     assert t.sleeps == [60.0]
+
+
+def test_downloads_do_not_spend_the_api_budget(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> None:
+    t = FakeTime()
+    monkeypatch.setattr(budget_module, "_now", t.clock)
+    monkeypatch.setattr(budget_module, "_pause", t.sleep)
+    monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", LM_URL, requests_per_minute=1))
+    hook = LegallyMailHook()
+    with rm.Mocker() as m:
+        m.get(f"{LM_URL}/api/info", json=ex.LM_INFO)
+        m.get(f"{LM_URL}/emails/download-certificate", content=b"%PDF-1.4")
+        hook.get_account_info()
+        for _ in range(3):
+            hook.download(f"{LM_URL}/emails/download-certificate?id=cm_1&status=read")
+        assert t.sleeps == []
+        hook.get_account_info()
+    assert t.sleeps == [60.0]

@@ -1,0 +1,90 @@
+"""``legallymail-sandbox``: serve the sandbox in the foreground until Ctrl-C.
+
+Prints both base URLs and the two ``AIRFLOW_CONN_...`` lines to paste into a shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from airflow_provider_legallymail.sandbox.config import (
+    DEFAULT_LEGALLYMAIL_TOKEN,
+    DEFAULT_LEGITMAILER_TOKEN,
+    SandboxConfig,
+)
+from airflow_provider_legallymail.sandbox.runtime import Sandbox
+from airflow_provider_legallymail.sandbox.server import SandboxServer, bind, uvicorn_config
+
+DEFAULT_PORT = 8765
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="legallymail-sandbox", description="Local LegallyMail + Legitmailer API")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
+    parser.add_argument("--speed", type=float, default=1.0, help="sandbox seconds per real second (default 1)")
+    parser.add_argument("--rate-limit", type=int, default=10, help="LegallyMail requests per window per IP; 0: off")
+    parser.add_argument("--rate-window", type=float, default=60.0, help="rate limit window in seconds (default 60)")
+    parser.add_argument("--credits", type=int, default=100, help="email credits (default 100)")
+    parser.add_argument("--sms-credits", type=int, default=50, help="SMS credits (default 50)")
+    parser.add_argument("--max-recipients", type=int, default=10, help="recipients per send (default 10)")
+    parser.add_argument("--db", default=None, metavar="PATH", help="SQLite file to keep the state in")
+    parser.add_argument("--legallymail-token", default=DEFAULT_LEGALLYMAIL_TOKEN)
+    parser.add_argument("--legitmailer-token", default=DEFAULT_LEGITMAILER_TOKEN)
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> SandboxConfig:
+    return SandboxConfig(
+        legallymail_token=args.legallymail_token,
+        legitmailer_token=args.legitmailer_token,
+        credits=args.credits,
+        sms_credits=args.sms_credits,
+        max_recipients=args.max_recipients,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+        speed=args.speed,
+        db_path=args.db,
+    )
+
+
+def banner(server: SandboxServer) -> str:
+    lines = [
+        f"LegallyMail sandbox: {server.legallymail_url}",
+        f"Legitmailer sandbox: {server.legitmailer_url}",
+        f"Control API:         {server.url}/_sandbox (docs: {server.url}/_sandbox/docs)",
+        "",
+    ]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in server.connection_env().items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = config_from(args)
+    except ValueError as exc:
+        print(f"legallymail-sandbox: {exc}", file=sys.stderr)
+        return 2
+    sock = bind(args.host, args.port)
+    described = SandboxServer(config, host=args.host, port=sock.getsockname()[1])
+    print(banner(described), flush=True)
+    sandbox = Sandbox(config)
+    try:
+        uvicorn.Server(uvicorn_config(sandbox, sock, args.log_level)).run(sockets=[sock])
+    except KeyboardInterrupt:  # pragma: no cover - uvicorn handles SIGINT itself
+        pass
+    finally:
+        sandbox.close()
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

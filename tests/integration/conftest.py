@@ -1,0 +1,76 @@
+"""Integration setup: the hooks talk to a real sandbox over HTTP through ``AIRFLOW_CONN_*`` env vars.
+
+The server runs with time frozen (tests advance it) and no rate limit unless a test sets one. Retry
+waits do not sleep: they are recorded, and passed on to the sandbox's rate-limit window as elapsed time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+from airflow_provider_legallymail.sandbox import pytest_plugin
+from airflow_provider_legallymail.sandbox.config import SandboxConfig
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+
+Connect = Callable[..., None]
+
+# The plugin's fixtures, used here with the config below.
+legallymail_sandbox_server = pytest_plugin.legallymail_sandbox_server
+legallymail_sandbox = pytest_plugin.legallymail_sandbox
+
+
+@pytest.fixture(scope="session")
+def legallymail_sandbox_config() -> SandboxConfig:
+    return SandboxConfig(speed=0.0, rate_limit=0)
+
+
+@pytest.fixture
+def sandbox(legallymail_sandbox: SandboxServer) -> SandboxServer:
+    return legallymail_sandbox
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> list[float]:
+    from airflow_provider_legallymail.client import transport
+
+    recorded: list[float] = []
+
+    def pause(seconds: float) -> None:
+        recorded.append(seconds)
+        sandbox.elapse_rate_window(seconds)
+
+    monkeypatch.setattr(transport, "pause", pause)
+    return recorded
+
+
+@pytest.fixture
+def connect(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, waits: list[float]) -> Connect:
+    """Point both default connections at the sandbox; call again with extras (or a token) to change them."""
+
+    def apply(token: str | None = None, **extras: Any) -> None:
+        extras.setdefault("requests_per_minute", 0)
+        for name, value in sandbox.connection_env(**extras).items():
+            if token is not None:
+                conn = json.loads(value)
+                conn["password"] = token
+                value = json.dumps(conn)
+            monkeypatch.setenv(name, value)
+
+    apply()
+    return apply
+
+
+@pytest.fixture
+def lm_hook(connect: Connect) -> LegallyMailHook:
+    return LegallyMailHook()
+
+
+@pytest.fixture
+def lt_hook(connect: Connect) -> LegitmailerHook:
+    return LegitmailerHook()

@@ -1,0 +1,59 @@
+"""The ``legallymail-sandbox`` command: prints URLs and connection lines, serves, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from airflow_provider_legallymail.sandbox import cli
+
+LAUNCH = "from airflow_provider_legallymail.sandbox.cli import main; raise SystemExit(main())"
+
+
+def test_serves_until_interrupted() -> None:
+    args = ["--port", "0", "--credits", "7", "--rate-limit", "0", "--legallymail-token", "tok-1"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(6)]
+        assert lines[0].startswith("LegallyMail sandbox: http://127.0.0.1:")
+        assert lines[1].startswith("Legitmailer sandbox: http://127.0.0.1:")
+        exports = dict(shlex.split(line)[1].split("=", 1) for line in lines[4:6])
+        connection = json.loads(exports["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])
+        assert connection["conn_type"] == "legallymail" and connection["password"] == "tok-1"
+        assert connection["host"] == lines[0].split(": ", 1)[1].strip()
+        assert json.loads(exports["AIRFLOW_CONN_LEGITMAILER_DEFAULT"])["host"].endswith("/legitmailer")
+        info = requests.get(f"{connection['host']}/api/info", headers={"Authorization": "Bearer tok-1"}, timeout=10)
+        assert info.json()["user"]["remaining_emails"] == 7
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+
+
+def test_config_from_arguments() -> None:
+    args = cli.parse_args(
+        ["--speed", "60", "--rate-limit", "3", "--rate-window", "5", "--sms-credits", "2", "--db", "x.db"]
+    )
+    config = cli.config_from(args)
+    assert (config.speed, config.rate_limit, config.rate_window, config.sms_credits, config.db_path) == (
+        60.0,
+        3,
+        5.0,
+        2,
+        "x.db",
+    )
+    assert args.host == "127.0.0.1"
+
+
+def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--credits", "-1"]) == 2
+    assert "credits" in capsys.readouterr().err

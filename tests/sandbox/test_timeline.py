@@ -1,0 +1,132 @@
+"""Email statuses over sandbox time, outcome tags, parent status rules, marking read, the speed factor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from tests.sandbox.support import Api, get_email, send_email
+
+
+def parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+
+
+def status_of(lm: Api, tracking_id: str) -> str:
+    return str(get_email(lm, tracking_id)["status"])
+
+
+def test_default_timeline_sent_delivered_read(sandbox: SandboxServer, lm: Api) -> None:
+    tracking_id = send_email(lm, "ana@example.com")["tracking_id"]
+    email = get_email(lm, tracking_id)
+    assert (email["status"], email["delivered_at"], email["read_at"], email["certificates"]) == ("sent", None, None, [])
+    sandbox.advance(5)
+    email = get_email(lm, tracking_id)
+    assert email["status"] == "delivered" and email["delivered_at"]
+    assert [c["certificate_type"] for c in email["certificates"]] == ["delivered"]
+    sandbox.advance(25)
+    email = get_email(lm, tracking_id)
+    assert email["status"] == "read" and email["read_at"]
+    assert [c["certificate_type"] for c in email["certificates"]] == ["delivered", "read"]
+
+
+def test_times_follow_the_timeline(sandbox: SandboxServer, lm: Api) -> None:
+    tracking_id = send_email(lm, "ana@example.com")["tracking_id"]
+    sandbox.advance(60)
+    email = get_email(lm, tracking_id)
+    sent = parse(email["sent_at"])
+    assert (parse(email["delivered_at"]) - sent).total_seconds() == 5
+    assert (parse(email["read_at"]) - sent).total_seconds() == 30
+
+
+def test_hard_and_soft_bounces(sandbox: SandboxServer, lm: Api) -> None:
+    data = send_email(lm, "a+bounce@example.com, b+softbounce@example.com")
+    sandbox.advance(4)
+    assert {r["status"] for r in get_email(lm, data["tracking_id"])["recipients"]} == {"sent"}
+    sandbox.advance(1)
+    email = get_email(lm, data["tracking_id"])
+    details = {r["email"]: (r["status"], r["error_status"], r["error_details"]) for r in email["recipients"]}
+    assert details["a+bounce@example.com"] == ("bounced", "Hard Bounce", "Mailbox does not exist")
+    assert details["b+softbounce@example.com"] == ("bounced", "Soft Bounce", "Recipient inbox full")
+    assert email["status"] == "failed"
+    assert email["error_status"] == "Hard Bounce"
+    assert all(r["certificates"] == [] for r in email["recipients"])
+
+
+def test_single_bounce_has_error_fields_at_top_level(sandbox: SandboxServer, lm: Api) -> None:
+    tracking_id = send_email(lm, "a+softbounce@example.com")["tracking_id"]
+    sandbox.advance(10)
+    email = get_email(lm, tracking_id)
+    assert (email["status"], email["error_status"], email["error_details"]) == (
+        "bounced",
+        "Soft Bounce",
+        "Recipient inbox full",
+    )
+
+
+def test_noread_stays_delivered_until_marked_read(sandbox: SandboxServer, lm: Api) -> None:
+    tracking_id = send_email(lm, "ana+noread@example.com")["tracking_id"]
+    sandbox.advance(3600)
+    assert status_of(lm, tracking_id) == "delivered"
+    assert sandbox.mark_read(tracking_id) == [tracking_id]
+    email = get_email(lm, tracking_id)
+    assert email["status"] == "read" and email["read_at"]
+
+
+def test_parent_status_rules(sandbox: SandboxServer, lm: Api) -> None:
+    data = send_email(lm, "a@example.com, b+noread@example.com, c+fail@example.com")
+    parent = data["tracking_id"]
+    assert status_of(lm, parent) == "pending"
+    sandbox.advance(5)
+    assert status_of(lm, parent) == "delivered"  # every recipient delivered or failed
+    sandbox.advance(30)
+    email = get_email(lm, parent)
+    assert email["status"] == "delivered" and email["read_at"] is None
+    assert email["error_status"] == "Send Failure"
+    assert email["certificates"] == []
+
+
+def test_parent_is_read_when_every_recipient_read(sandbox: SandboxServer, lm: Api) -> None:
+    data = send_email(lm, "a@example.com, b+noread@example.com")
+    sandbox.advance(40)
+    assert status_of(lm, data["tracking_id"]) == "delivered"
+    noread = data["recipients"][1]["tracking_id"]
+    assert sandbox.mark_read(noread) == [noread]
+    email = get_email(lm, data["tracking_id"])
+    assert email["status"] == "read" and email["read_at"]
+
+
+def test_marking_a_parent_read_marks_every_readable_recipient(sandbox: SandboxServer, lm: Api) -> None:
+    data = send_email(lm, "a@example.com, b+noread@example.com, c+bounce@example.com")
+    marked = sandbox.mark_read(data["tracking_id"])
+    assert marked == [data["recipients"][0]["tracking_id"], data["recipients"][1]["tracking_id"]]
+    statuses = [r["status"] for r in get_email(lm, data["tracking_id"])["recipients"]]
+    assert statuses == ["read", "read", "sent"]
+
+
+def test_all_failed_parent_is_failed(lm: Api) -> None:
+    data = send_email(lm, "a+fail@example.com, b+fail@example.com")
+    assert status_of(lm, data["tracking_id"]) == "failed"
+
+
+def test_speed_factor_runs_sandbox_time_faster(sandbox: SandboxServer, lm: Api) -> None:
+    before = sandbox.clock()["epoch"]
+    sandbox.set_speed(1_000_000.0)
+    after = sandbox.clock()["epoch"]
+    sandbox.set_speed(0.0)
+    assert after > before
+    tracking_id = send_email(lm, "ana@example.com")["tracking_id"]
+    sandbox.set_speed(1_000_000.0)
+    try:
+        assert status_of(lm, tracking_id) == "read"
+    finally:
+        sandbox.set_speed(0.0)
+
+
+def test_clock_advance_reports_the_new_time(sandbox: SandboxServer) -> None:
+    before = sandbox.clock()
+    after = sandbox.advance(3600)
+    assert after["epoch"] - before["epoch"] == 3600
+    assert after["offset"] == 3600
+    assert after["legallymail"] > before["legallymail"]
+    assert after["legitmailer"].endswith("+0000")
