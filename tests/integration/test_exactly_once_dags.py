@@ -1,0 +1,139 @@
+"""Exactly once against the sandbox's faults, through real DAG runs whose tasks retry.
+
+The sandbox commits a send and drops its response (the case that makes naive clients send twice), or fails
+before committing. Each test checks what the sandbox really holds afterwards and what the task pushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.sandbox.config import SandboxConfig
+from airflow_provider_legallymail.sandbox.pdf import render_pdf
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from tests.dag_runs import load_dag, run, states, xcom
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+RETRIES = 'default_args={"retries": 1, "retry_delay": pendulum.duration(seconds=0)}'
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[SandboxServer]:
+    """Real-time clock: creation times must be comparable with the worker's clock, as with the real API."""
+    with SandboxServer(SandboxConfig(speed=1.0, rate_limit=0)) as server:
+        yield server
+
+
+@pytest.fixture
+def live(live_server: SandboxServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> SandboxServer:
+    live_server.reset()
+    for name, value in live_server.connection_env(requests_per_minute=0).items():
+        monkeypatch.setenv(name, value)
+    return live_server
+
+
+def posts(server: SandboxServer, path: str) -> list[Any]:
+    return server.received(api="legallymail", method="POST", path=path)
+
+
+def email_dag(dag_id: str) -> Any:
+    return load_dag(
+        dag_id,
+        f"""
+        with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1), {RETRIES}) as dag:
+            SendCertifiedEmailOperator(task_id="send", recipients=["ana@example.com", "bob@example.com"],
+                                       subject="Contract {{{{ run_id }}}}", html="<p>Please sign.</p>")
+        """,
+    )
+
+
+def signature_dag(dag_id: str, pdf: Path) -> Any:
+    return load_dag(
+        dag_id,
+        f"""
+        with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1), {RETRIES}) as dag:
+            SignatureRequestOperator(task_id="sign", document="{pdf}",
+                                     signers=[{{"name": "Ana", "email": "ana@example.com"}}])
+        """,
+    )
+
+
+def sms_dag(dag_id: str) -> Any:
+    return load_dag(
+        dag_id,
+        f"""
+        with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1), {RETRIES}) as dag:
+            SmsOperator(task_id="sms", phone="+34600000000", message="Your contract is ready")
+        """,
+    )
+
+
+@pytest.fixture
+def contract_pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(render_pdf("Contract", ["between ACME and Ana"]))
+    return path
+
+
+def test_email_whose_response_was_dropped_is_adopted_not_resent(live: SandboxServer) -> None:
+    live.fault("legallymail", "POST", "/api/send", drop_response=True, count=1)
+    dag_run = run(email_dag("eo_live_email_drop"))
+    assert states(dag_run)["send"] == ("success", 2)
+    assert [r["dropped"] for r in posts(live, "/api/send")] == [True]
+    emails = LegallyMailHook().list_emails()
+    assert len(emails) == 1
+    detail = LegallyMailHook().get_email(emails[0].tracking_id)
+    summary = xcom(dag_run, "send")
+    assert summary["parent_tracking_ids"] == [detail.tracking_id]
+    assert summary["tracking_ids"] == {r.email: r.tracking_id for r in detail.recipients}
+    assert summary["sends"][0]["adopted"] is True
+
+
+def test_signature_whose_response_was_dropped_is_adopted_not_resent(live: SandboxServer, contract_pdf: Path) -> None:
+    live.fault("legallymail", "POST", "/api/signature/send", drop_response=True, count=1)
+    dag_run = run(signature_dag("eo_live_sign_drop", contract_pdf))
+    assert states(dag_run)["sign"] == ("success", 2)
+    assert [r["dropped"] for r in posts(live, "/api/signature/send")] == [True]
+    (only,) = LegallyMailHook().list_signatures()
+    assert xcom(dag_run, "sign")["uuid"] == only.uuid
+    assert xcom(dag_run, "sign")["adopted"] is True
+
+
+def test_sms_whose_response_was_dropped_is_never_sent_twice(live: SandboxServer) -> None:
+    live.fault("legallymail", "POST", "/api/sms/send", drop_response=True, count=1)
+    dag_run = run(sms_dag("eo_live_sms_drop"))
+    assert states(dag_run)["sms"] == ("failed", 2)  # the retry refused: the outcome cannot be looked up
+    assert [r["dropped"] for r in posts(live, "/api/sms/send")] == [True]
+    assert xcom(dag_run, "sms") is None  # no id is claimed that the task does not know
+
+
+def test_email_that_failed_before_commit_is_sent_on_retry(live: SandboxServer) -> None:
+    live.fault("legallymail", "POST", "/api/send", status=500, count=1)
+    dag_run = run(email_dag("eo_live_email_500"))
+    assert states(dag_run)["send"] == ("success", 2)
+    assert len(posts(live, "/api/send")) == 2
+    (only,) = LegallyMailHook().list_emails()
+    assert xcom(dag_run, "send")["parent_tracking_ids"] == [only.tracking_id]
+    assert xcom(dag_run, "send")["sends"][0]["adopted"] is False
+
+
+def test_signature_that_failed_before_commit_is_sent_on_retry(live: SandboxServer, contract_pdf: Path) -> None:
+    live.fault("legallymail", "POST", "/api/signature/send", status=502, count=1)
+    dag_run = run(signature_dag("eo_live_sign_502", contract_pdf))
+    assert states(dag_run)["sign"] == ("success", 2)
+    (only,) = LegallyMailHook().list_signatures()
+    assert xcom(dag_run, "sign")["uuid"] == only.uuid
+
+
+def test_sms_refused_before_processing_is_sent_on_retry(live: SandboxServer) -> None:
+    live.fault("legallymail", "POST", "/api/sms/send", status=503, count=4)  # outlasts the hook's 3 retries
+    dag_run = run(sms_dag("eo_live_sms_503"))
+    assert states(dag_run)["sms"] == ("success", 2)
+    accepted = [r for r in posts(live, "/api/sms/send") if r["status"] == 200]
+    assert len(accepted) == 1
+    assert xcom(dag_run, "sms")["uuid"]
