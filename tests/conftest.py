@@ -61,3 +61,23 @@ def lm_conn(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> str:
 def lt_conn(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> str:
     monkeypatch.setenv("AIRFLOW_CONN_LEGITMAILER_DEFAULT", conn_json("legitmailer", LT_URL))
     return "legitmailer_default"
+
+
+# -- the sandbox, shared by tests/sandbox and tests/integration (imported once AIRFLOW_HOME is set) --------
+from airflow_provider_legallymail.sandbox import pytest_plugin  # noqa: E402
+from airflow_provider_legallymail.sandbox.config import SandboxConfig  # noqa: E402
+from airflow_provider_legallymail.sandbox.server import SandboxServer  # noqa: E402
+
+# The plugin's fixtures, used with the config below: time frozen (tests advance it), no rate limit.
+legallymail_sandbox_server = pytest_plugin.legallymail_sandbox_server
+legallymail_sandbox = pytest_plugin.legallymail_sandbox
+
+
+@pytest.fixture(scope="session")
+def legallymail_sandbox_config() -> SandboxConfig:
+    return SandboxConfig(speed=0.0, rate_limit=0)
+
+
+@pytest.fixture
+def sandbox(legallymail_sandbox: SandboxServer) -> SandboxServer:
+    return legallymail_sandbox

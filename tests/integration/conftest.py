@@ -14,25 +14,9 @@ import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox import pytest_plugin
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 
 Connect = Callable[..., None]
-
-# The plugin's fixtures, used here with the config below.
-legallymail_sandbox_server = pytest_plugin.legallymail_sandbox_server
-legallymail_sandbox = pytest_plugin.legallymail_sandbox
-
-
-@pytest.fixture(scope="session")
-def legallymail_sandbox_config() -> SandboxConfig:
-    return SandboxConfig(speed=0.0, rate_limit=0)
-
-
-@pytest.fixture
-def sandbox(legallymail_sandbox: SandboxServer) -> SandboxServer:
-    return legallymail_sandbox
 
 
 @pytest.fixture
