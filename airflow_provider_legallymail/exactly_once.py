@@ -139,7 +139,7 @@ class Deliverer:
             self._fail(
                 unit,
                 (reason or "an earlier try's outcome is unknown")
-                + f"; the API cannot list {unit.kind} sends, so it may have gone out. Check the LegallyMail "
+                + f"; the API cannot list {unit.kind} sends, so it may have gone out. Check the service's "
                 "dashboard, then re-run with on_retry='resend' if it did not.",
             )
         found = unit.lookup(request, since)

@@ -111,6 +111,10 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "LegallyMail",
                 "python-modules": ["airflow_provider_legallymail.operators.legallymail"],
             },
+            {
+                "integration-name": "Legitmailer",
+                "python-modules": ["airflow_provider_legallymail.operators.legitmailer"],
+            },
         ],
         "connection-types": [LEGALLYMAIL_CONNECTION, LEGITMAILER_CONNECTION],
         "notifications": [

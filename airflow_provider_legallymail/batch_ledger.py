@@ -1,0 +1,96 @@
+"""A ``SendLedger`` for many units sent from several threads: locked, and stored in shards.
+
+``SendLedger`` rewrites its whole JSON document at every step, which is right for a handful of units but
+quadratic for thousands of batches. Here the units that ``shard_of`` places in a shard live in their own
+small document, ``<task>[.<map_index>].units/<shard>.json`` beside the task's document (which keeps the
+tries and the list of shards), so each step rewrites one shard. A lock makes every read and write
+atomic across threads. The decisions (what a retry does with each unit) stay in ``exactly_once``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from airflow_provider_legallymail.ledger import UNSENT, SendLedger
+
+
+class ShardedLedger(SendLedger):
+    """Thread-safe ``SendLedger`` whose units are grouped in shards (``shard_of(key)``; None: main document)."""
+
+    def __init__(
+        self,
+        base: str | None,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int = -1,
+        *,
+        shard_of: Callable[[str], int | None],
+    ) -> None:
+        super().__init__(base, dag_id, run_id, task_id, map_index)
+        self._lock = threading.RLock()
+        self._shard_of = shard_of
+        self._members: dict[int, set[str]] = {}
+        self._changed: str | None = None
+        self.shard_dir = self.path.parent / (self.path.name.removesuffix(".json") + ".units")
+
+    def load(self) -> ShardedLedger:
+        with self._lock:
+            super().load()
+            for shard in self._doc.setdefault("shards", []):
+                try:
+                    units = json.loads((self.shard_dir / f"{shard}.json").read_text()).get("units", {})
+                except (OSError, ValueError):
+                    self.readable = False
+                    continue
+                self._doc["units"].update(units)
+                self._members.setdefault(int(shard), set()).update(units)
+        return self
+
+    def start_try(self, try_number: int) -> None:
+        with self._lock:
+            self._changed = None
+            super().start_try(try_number)
+
+    def last_attempt(self, unit_key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return super().last_attempt(unit_key)
+
+    def maybe_sent(self) -> list[str]:
+        """Units whose last attempt may have gone out (sent, pending or unknown), in key order."""
+        with self._lock:
+            units = self._doc["units"]
+            return sorted(key for key, attempts in units.items() if attempts and attempts[-1].get("state") != UNSENT)
+
+    def begin(self, unit_key: str, try_number: int, request: dict[str, Any]) -> None:
+        with self._lock:
+            self._changed = unit_key
+            super().begin(unit_key, try_number, request)
+
+    def finish(self, unit_key: str, state: str, *, result: Any = None, error: str | None = None) -> None:
+        with self._lock:
+            self._changed = unit_key
+            super().finish(unit_key, state, result=result, error=error)
+
+    def _save(self) -> None:
+        shard = self._shard_of(self._changed) if self._changed is not None else None
+        if shard is None:
+            self._write_main()
+            return
+        members = self._members.setdefault(shard, set())
+        members.add(str(self._changed))
+        if shard not in self._doc["shards"]:
+            self._doc["shards"].append(shard)
+            self._write_main()  # a reader finds the shard through the main document
+        units = {key: self._doc["units"][key] for key in sorted(members)}
+        self.shard_dir.mkdir(parents=True, exist_ok=True)
+        (self.shard_dir / f"{shard}.json").write_text(json.dumps({"units": units}, indent=1, default=str))
+
+    def _write_main(self) -> None:
+        sharded = set().union(*self._members.values()) if self._members else set()
+        doc = {**self._doc, "units": {k: v for k, v in self._doc["units"].items() if k not in sharded}}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(doc, indent=1, default=str))
