@@ -58,14 +58,12 @@ class SendLedger:
     def __init__(self, base: str | None, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> None:
         name = _segment(task_id) + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
         self.path = _path(base, _segment(dag_id), _segment(run_id), f"{name}.json")
-        self.existed = False
         self.readable = True
         self._doc: dict[str, Any] = {"tries": [], "units": {}}
 
     def load(self) -> SendLedger:
         try:
             if self.path.exists():
-                self.existed = True
                 self._doc = json.loads(self.path.read_text())
         except (OSError, ValueError):
             self.readable = False

@@ -9,7 +9,6 @@ ignored); the format comes from the name: ``.csv`` (a header row), ``.jsonl`` / 
 
 from __future__ import annotations
 
-import ast
 import csv
 import io
 import json
@@ -18,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from airflow_provider_legallymail.validation import fail
+from airflow_provider_legallymail.validation import fail, parse_rendered
 
 CHUNK_ROWS = 1000
 CSV_SUFFIXES = (".csv",)
@@ -69,7 +68,9 @@ def row_source(rows: Any, conn_id: str | None, sql: str | None, field: str = "re
     if isinstance(rows, str):
         text = rows.strip()
         if text.startswith("["):  # a list rendered by Jinja
-            rows = _parse_list(text, field)
+            rows = parse_rendered(text)
+            if not isinstance(rows, list):
+                raise fail(field, "a string starting with '[' is not a JSON or Python list")
         elif not text:
             raise fail(field, "an empty string is neither a list nor a file")
     if isinstance(rows, list | tuple):
@@ -78,17 +79,6 @@ def row_source(rows: Any, conn_id: str | None, sql: str | None, field: str = "re
         _format_of(rows, field)
         return RowSource(rows=rows, field=field)
     raise fail(field, f"expected a list of rows, a file path or an ObjectStoragePath, got {type(rows).__name__}")
-
-
-def _parse_list(text: str, field: str) -> list[Any]:
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            value = parse(text)
-        except (ValueError, SyntaxError):
-            continue
-        if isinstance(value, list):
-            return value
-    raise fail(field, "a string starting with '[' is not a JSON or Python list")
 
 
 def _name_of(location: Any) -> str:

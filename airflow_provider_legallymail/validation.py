@@ -5,6 +5,8 @@ Nothing here does I/O, so a rejected call spends no credit and sends nothing.
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -16,6 +18,21 @@ from airflow_provider_legallymail.exceptions import ValidationError
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def parse_rendered(text: str) -> Any | None:
+    """The list or dict in a string that Jinja rendered from one (JSON, or Python's repr); else None."""
+    stripped = text.strip()
+    if not stripped.startswith(("[", "{")):
+        return None
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(stripped)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, list | dict):
+            return value
+    return None
 
 
 def fail(field: str, message: str) -> ValidationError:

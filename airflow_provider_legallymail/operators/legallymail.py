@@ -5,9 +5,7 @@ See ``airflow_provider_legallymail.exactly_once`` for how a retry adopts what an
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import json
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,6 +18,7 @@ from airflow_provider_legallymail.links import (
     SignatureDocumentLink,
     SignedDocumentLink,
 )
+from airflow_provider_legallymail.validation import parse_rendered
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -37,14 +36,10 @@ def _digest(*parts: object) -> str:
 def parse_recipients(value: Any) -> list[str]:
     """A list, a comma-separated string, or the string of a rendered list (``"['a@x', 'b@x']"``)."""
     if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            for parse in (json.loads, ast.literal_eval):
-                try:
-                    return parse_recipients(parse(text))
-                except (ValueError, SyntaxError):
-                    continue
-        return [part.strip() for part in text.split(",") if part.strip()]
+        parsed = parse_rendered(value)
+        if isinstance(parsed, list):
+            return parse_recipients(parsed)
+        return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list | tuple | set):
         out: list[str] = []
         for item in value:
@@ -273,8 +268,8 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         from airflow_provider_legallymail.reconcile import find_signature
 
         signers = self.signers
-        if isinstance(signers, str):
-            signers = json.loads(signers) if signers.strip().startswith(("[", "{")) else signers
+        if isinstance(signers, str):  # rendered from XCom, with or without | tojson
+            signers = parse_rendered(signers) or signers
         payload = self.hook.signature_payload(self.document, self.document_name, signers, language=self.language)
         emails = [payload["signer_email"]] if "signer_email" in payload else [s["email"] for s in payload["signers"]]
         return [

@@ -80,3 +80,12 @@ def test_rendered_list_strings_from_xcom_are_parsed() -> None:
     assert parse_recipients('["a@example.com"]') == ["a@example.com"]
     assert parse_recipients("a@example.com, b@example.com") == ["a@example.com", "b@example.com"]
     assert parse_recipients([["a@example.com"], "b@example.com"]) == ["a@example.com", "b@example.com"]
+
+
+def test_signers_rendered_from_xcom_without_tojson_are_parsed() -> None:
+    from airflow_provider_legallymail.operators.legallymail import SignatureRequestOperator
+
+    rendered = "[{'name': 'Ana', 'email': 'ana@example.com'}, {'name': 'Bob', 'email': 'bob@example.com'}]"
+    op = SignatureRequestOperator(task_id="sign", document=b"%PDF-1.4", document_name="c.pdf", signers=rendered)
+    (unit,) = op.build_units()
+    assert unit.request == {"document_name": "c.pdf", "signer_emails": ["ana@example.com", "bob@example.com"]}

@@ -16,7 +16,7 @@ from airflow_provider_legallymail.sandbox.legallymail.listing import parse_limit
 from airflow_provider_legallymail.sandbox.legallymail.sending import outcome_of, parse_send
 from airflow_provider_legallymail.sandbox.lifecycle import SEND_FAILURE
 from airflow_provider_legallymail.sandbox.records import EmailRecord, RecipientRecord
-from airflow_provider_legallymail.sandbox.requestdata import api_base, json_object, param, sandbox_of
+from airflow_provider_legallymail.sandbox.requestdata import api_base, json_object, param, required_text, sandbox_of
 from airflow_provider_legallymail.statuses import EmailStatus
 
 router = APIRouter()
@@ -108,9 +108,7 @@ async def list_emails(request: Request) -> JSONResponse:
 @router.get("/api/email")
 async def get_email(request: Request) -> JSONResponse:
     sandbox = sandbox_of(request)
-    tracking_id = await param(request, "tracking_id", "id")
-    if not isinstance(tracking_id, str) or not tracking_id.strip():
-        raise ApiError(400, "tracking_id: required")
+    tracking_id = required_text(await param(request, "tracking_id", "id"), "tracking_id")
     tracking_id = tracking_id.strip()
     base = api_base(request, LEGALLYMAIL_PREFIX)
     now = sandbox.now()

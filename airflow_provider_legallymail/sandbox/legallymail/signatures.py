@@ -107,9 +107,7 @@ async def list_signatures(request: Request) -> JSONResponse:
 @router.get("/api/signature")
 async def get_signature(request: Request) -> JSONResponse:
     sandbox = sandbox_of(request)
-    uuid = await param(request, "uuid", "id")
-    if not isinstance(uuid, str) or not uuid.strip():
-        raise ApiError(400, "uuid: required")
+    uuid = required_text(await param(request, "uuid", "id"), "uuid")
     signature = sandbox.state.signatures.get(uuid.strip())
     if signature is None:
         raise ApiError(404, f"Signature request not found: uuid {uuid!r}")

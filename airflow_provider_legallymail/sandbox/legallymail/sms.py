@@ -12,7 +12,14 @@ from airflow_provider_legallymail.sandbox.apis import LEGALLYMAIL_PREFIX, ApiErr
 from airflow_provider_legallymail.sandbox.checks import is_phone
 from airflow_provider_legallymail.sandbox.legallymail import views
 from airflow_provider_legallymail.sandbox.records import SmsRecord
-from airflow_provider_legallymail.sandbox.requestdata import api_base, first_of, json_object, param, sandbox_of
+from airflow_provider_legallymail.sandbox.requestdata import (
+    api_base,
+    first_of,
+    json_object,
+    param,
+    required_text,
+    sandbox_of,
+)
 from airflow_provider_legallymail.statuses import SmsStatus
 
 router = APIRouter()
@@ -49,9 +56,7 @@ async def send_sms(request: Request) -> JSONResponse:
 @router.get("/api/sms")
 async def get_sms(request: Request) -> JSONResponse:
     sandbox = sandbox_of(request)
-    uuid = await param(request, "uuid", "id")
-    if not isinstance(uuid, str) or not uuid.strip():
-        raise ApiError(400, "uuid: required")
+    uuid = required_text(await param(request, "uuid", "id"), "uuid")
     sms = sandbox.state.sms.get(uuid.strip())
     if sms is None:
         raise ApiError(404, f"SMS not found: uuid {uuid!r}")
