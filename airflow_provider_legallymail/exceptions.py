@@ -105,6 +105,27 @@ class OutcomeUnknownError(MailApiError):
     """
 
 
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+"""Answers the APIs give before processing a request: sending it again cannot make a duplicate."""
+
+
+def proves_not_processed(exc: BaseException) -> bool:
+    """True when ``exc`` proves the API did not process the request: refused (4xx, 429, 503) or never reached."""
+    if isinstance(exc, ServerError):
+        return exc.status_code in NOT_PROCESSED_STATUSES
+    return isinstance(
+        exc,
+        ValidationError
+        | AuthenticationError
+        | PermissionDeniedError
+        | NotFoundError
+        | MethodNotAllowedError
+        | RateLimitedError
+        | ConnectionFailedError
+        | ConfigurationError,
+    )
+
+
 _BY_STATUS: dict[int, type[MailApiError]] = {
     400: ValidationError,
     401: AuthenticationError,

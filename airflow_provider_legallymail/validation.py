@@ -48,15 +48,27 @@ def email_address(value: Any, field: str) -> str:
     return text
 
 
+def address_list(value: Any) -> list[str]:
+    """Addresses from a list (nested lists flattened), a comma-separated string, or the string of a
+    rendered list (``"['a@x', 'b@x']"``); blanks dropped, nothing checked yet."""
+    if isinstance(value, str):
+        parsed = parse_rendered(value)
+        if isinstance(parsed, list):
+            return address_list(parsed)
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple | set):
+        out: list[str] = []
+        for item in value:
+            out.extend(address_list(item) if isinstance(item, list | tuple | str) else [str(item).strip()])
+        return [a for a in out if a]
+    return [str(value).strip()] if value is not None and str(value).strip() else []
+
+
 def recipient_list(value: Any, field: str, max_count: int) -> list[str]:
     """A list or a comma-separated string of addresses -> a checked list of 1..max_count addresses."""
-    if isinstance(value, str):
-        items: Iterable[Any] = value.split(",")
-    elif isinstance(value, Iterable):
-        items = value
-    else:
+    if not isinstance(value, str | Iterable):
         raise fail(field, f"expected a list or a comma-separated string, got {type(value).__name__}")
-    addresses = [str(item).strip() for item in items if str(item).strip()]
+    addresses = address_list(value if isinstance(value, str) else list(value))
     if not addresses:
         raise fail(field, "at least one recipient is required")
     if len(addresses) > max_count:

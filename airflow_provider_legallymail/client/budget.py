@@ -8,7 +8,6 @@ Where ``fcntl`` is missing the budget is per process.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from airflow_provider_legallymail.storage import digest
 
 try:
     import fcntl
@@ -55,8 +56,7 @@ class RequestBudget:
         self.window = window
         self._clock = clock or (lambda: _now())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        self.path = (state_dir or default_state_dir()) / f"budget-{digest}.json"
+        self.path = (state_dir or default_state_dir()) / f"budget-{digest(key)}.json"
 
     @property
     def enabled(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-GATEWAY_STATUSES = frozenset({502, 503, 504})
+GATEWAY_STATUSES = frozenset({502, 504})  # 503: see exceptions.NOT_PROCESSED_STATUSES
 
 
 @dataclass(frozen=True)

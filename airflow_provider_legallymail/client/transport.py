@@ -27,6 +27,7 @@ from airflow_provider_legallymail.client.retry import (
 )
 from airflow_provider_legallymail.client.settings import ClientSettings, is_loopback, origin_of
 from airflow_provider_legallymail.exceptions import (
+    NOT_PROCESSED_STATUSES,
     ConfigurationError,
     ConnectionFailedError,
     MailApiError,
@@ -210,7 +211,7 @@ class ApiClient:
         body = self._scrub(response.text)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         wait: float | None = None
-        if status == 429 or (status == 503 and not may_repeat):
+        if status in NOT_PROCESSED_STATUSES:
             # Rejected before processing: safe to send again, whatever the method.
             wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
         elif status in GATEWAY_STATUSES:

@@ -14,6 +14,8 @@ from airflow_provider_legallymail.client.settings import ApiDefaults, ClientSett
 from airflow_provider_legallymail.exceptions import MailApiError
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from airflow_provider_legallymail.client.transport import ApiClient
 
 
@@ -55,6 +57,13 @@ class MailApiHook(BaseHook):
         if self._client is None:
             self._client = self.client_for(self.get_connection(self.conn_id))
         return self._client
+
+    @classmethod
+    def for_connection(cls, conn: Any) -> Self:
+        """A hook on an already-read connection: it never asks Airflow for it (e.g. one per worker thread)."""
+        hook = cls(conn.conn_id)
+        hook._client = hook.client_for(conn)
+        return hook
 
     def client_for(self, conn: Any) -> ApiClient:
         from airflow_provider_legallymail.client.transport import ApiClient

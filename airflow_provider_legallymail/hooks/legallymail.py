@@ -6,11 +6,11 @@ import base64
 from typing import Any
 
 from airflow_provider_legallymail import limits, validation
-from airflow_provider_legallymail.attachments import read_source, to_attachments
 from airflow_provider_legallymail.client.settings import ApiDefaults
 from airflow_provider_legallymail.exceptions import MailApiError
 from airflow_provider_legallymail.get_provider_info import LEGALLYMAIL_CONNECTION
 from airflow_provider_legallymail.hooks.base import MailApiHook
+from airflow_provider_legallymail.models.attachments import read_source, to_attachments
 from airflow_provider_legallymail.models.legallymail import (
     AccountInfo,
     Email,

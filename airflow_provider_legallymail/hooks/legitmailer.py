@@ -58,9 +58,10 @@ class LegitmailerHook(MailApiHook):
 
     # -- payload builders (validated, camelCase on the wire) -------------------------------------------
     @staticmethod
-    def _plain_payload(
+    def plain_payload(
         from_address: str, to_address: str, subject: str, body: str, content_type: str, validate: bool
     ) -> dict[str, Any]:
+        """The validated JSON body of a plain send (raises ``ValidationError``; sends nothing)."""
         return {
             "validate": bool(validate),
             "fromAddress": validation.email_address(from_address, "from_address"),
@@ -71,7 +72,8 @@ class LegitmailerHook(MailApiHook):
         }
 
     @staticmethod
-    def _template_payload(template: str, email: str, token_map: Mapping[str, Any], validate: bool) -> dict[str, Any]:
+    def template_payload(template: str, email: str, token_map: Mapping[str, Any], validate: bool) -> dict[str, Any]:
+        """The validated JSON body of a template send (raises ``ValidationError``; sends nothing)."""
         return {
             "validate": bool(validate),
             "template": validation.identifier(template, "template"),
@@ -91,14 +93,14 @@ class LegitmailerHook(MailApiHook):
         validate: bool = False,
     ) -> SendReceipt:
         """``POST /api/email``: one email; returns its tracking id."""
-        payload = self._plain_payload(from_address, to_address, subject, body, content_type, validate)
+        payload = self.plain_payload(from_address, to_address, subject, body, content_type, validate)
         return SendReceipt.from_api(self._call("POST", "/api/email", json=payload))
 
     def send_template_email(
         self, template: str, email: str, token_map: Mapping[str, Any], *, validate: bool = False
     ) -> SendReceipt:
         """``POST /api/email/template``: a template rendered with ``token_map`` to one address."""
-        payload = self._template_payload(template, email, token_map, validate)
+        payload = self.template_payload(template, email, token_map, validate)
         return SendReceipt.from_api(self._call("POST", "/api/email/template", json=payload))
 
     def send_template_batch(
@@ -139,7 +141,7 @@ class LegitmailerHook(MailApiHook):
         validate: bool = False,
     ) -> QueuedEmail:
         """``POST /api/email/delayed``: send after ``delay`` (a timedelta, or seconds)."""
-        payload = self._plain_payload(from_address, to_address, subject, body, content_type, validate)
+        payload = self.plain_payload(from_address, to_address, subject, body, content_type, validate)
         payload["delay"] = validation.delay_seconds(delay)
         return QueuedEmail.from_api(self._call("POST", "/api/email/delayed", json=payload))
 
@@ -153,7 +155,7 @@ class LegitmailerHook(MailApiHook):
         validate: bool = False,
     ) -> QueuedEmail:
         """``POST /api/email/template/delayed``: a template send after ``delay`` (a timedelta, or seconds)."""
-        payload = self._template_payload(template, email, token_map, validate)
+        payload = self.template_payload(template, email, token_map, validate)
         payload["delay"] = validation.delay_seconds(delay)
         return QueuedEmail.from_api(self._call("POST", "/api/email/template/delayed", json=payload))
 

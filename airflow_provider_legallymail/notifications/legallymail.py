@@ -7,12 +7,12 @@ or DAG run, plus what it sends) in the ledger store before sending, so the secon
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
+
+from airflow_provider_legallymail.hooks.lazy import LazyHook
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -24,13 +24,15 @@ def event_key(context: Any, *what: object) -> tuple[object, ...]:
     """What identifies one firing: the task instance try (or the DAG run) and what is being sent."""
     dag_run = context.get("dag_run")
     ti = context.get("ti") or context.get("task_instance")
-    digest = hashlib.sha256(repr(what).encode()).hexdigest()[:16]
+    from airflow_provider_legallymail.storage import digest
+
+    what_digest = digest(repr(what))
     run_id = getattr(dag_run, "run_id", None) or context.get("run_id", "no-run")
     dag_id = getattr(dag_run, "dag_id", None) or getattr(context.get("dag"), "dag_id", "no-dag")
     if ti is not None:
-        return (dag_id, run_id, ti.task_id, getattr(ti, "map_index", -1), getattr(ti, "try_number", 0), digest)
+        return (dag_id, run_id, ti.task_id, getattr(ti, "map_index", -1), getattr(ti, "try_number", 0), what_digest)
     started = getattr(dag_run, "start_date", None)
-    return (dag_id, run_id, "dag", started.isoformat() if started else "", digest)
+    return (dag_id, run_id, "dag", started.isoformat() if started else "", what_digest)
 
 
 class _LegallyMailNotifier(BaseNotifier):
@@ -39,11 +41,9 @@ class _LegallyMailNotifier(BaseNotifier):
         self.legallymail_conn_id = legallymail_conn_id
         self.ledger_path = ledger_path
 
-    @cached_property
-    def hook(self) -> LegallyMailHook:
-        from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-
-        return LegallyMailHook(legallymail_conn_id=self.legallymail_conn_id)
+    hook: LazyHook[LegallyMailHook] = LazyHook(
+        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
+    )
 
     def identity(self) -> tuple[object, ...]:
         raise NotImplementedError
@@ -52,8 +52,8 @@ class _LegallyMailNotifier(BaseNotifier):
         raise NotImplementedError
 
     def notify(self, context: Context) -> None:
-        from airflow_provider_legallymail.exactly_once import attempt_state
-        from airflow_provider_legallymail.ledger import UNSENT, claim_once, release_claim
+        from airflow_provider_legallymail.delivery.deliverer import attempt_state
+        from airflow_provider_legallymail.delivery.ledger import AttemptState, claim_once, release_claim
 
         key = event_key(context, *self.identity())
         if not claim_once(self.ledger_path, *key):
@@ -62,7 +62,7 @@ class _LegallyMailNotifier(BaseNotifier):
         try:
             sent_id = self.send()
         except Exception as exc:
-            if attempt_state(exc) == UNSENT:
+            if attempt_state(exc) is AttemptState.NOT_PROCESSED:
                 release_claim(self.ledger_path, *key)
             raise
         self.log.info("Sent notification %s", sent_id)

@@ -1,51 +1,33 @@
 """Operators that send certified emails, signature requests and certified SMS exactly once across retries.
 
-See ``airflow_provider_legallymail.exactly_once`` for how a retry adopts what an earlier try sent.
+See ``airflow_provider_legallymail.delivery.deliverer`` for how a retry adopts what an earlier try sent.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_legallymail.exactly_once import OnRetry
+from airflow_provider_legallymail.delivery.deliverer import OnRetry
+from airflow_provider_legallymail.hooks.lazy import LazyHook
 from airflow_provider_legallymail.links import (
+    LINKS_XCOM_KEY,
     LegallyMailDashboardLink,
     SignatureDocumentLink,
     SignedDocumentLink,
 )
-from airflow_provider_legallymail.validation import parse_rendered
+from airflow_provider_legallymail.storage import digest
+from airflow_provider_legallymail.validation import address_list, parse_rendered
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_legallymail.exactly_once import SendUnit
+    from airflow_provider_legallymail.delivery.deliverer import SendUnit
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
 SENDS_XCOM_KEY = "legallymail_sends"
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:16]
-
-
-def parse_recipients(value: Any) -> list[str]:
-    """A list, a comma-separated string, or the string of a rendered list (``"['a@x', 'b@x']"``)."""
-    if isinstance(value, str):
-        parsed = parse_rendered(value)
-        if isinstance(parsed, list):
-            return parse_recipients(parsed)
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list | tuple | set):
-        out: list[str] = []
-        for item in value:
-            out.extend(parse_recipients(item) if isinstance(item, list | tuple | str) else [str(item)])
-        return out
-    return [str(value)] if value is not None else []
 
 
 class _LegallyMailSendOperator(BaseOperator):
@@ -66,11 +48,9 @@ class _LegallyMailSendOperator(BaseOperator):
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
 
-    @cached_property
-    def hook(self) -> LegallyMailHook:
-        from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-
-        return LegallyMailHook(legallymail_conn_id=self.legallymail_conn_id)
+    hook: LazyHook[LegallyMailHook] = LazyHook(
+        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
+    )
 
     def build_units(self) -> list[SendUnit]:
         raise NotImplementedError
@@ -83,9 +63,9 @@ class _LegallyMailSendOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.compat import AirflowFailException
-        from airflow_provider_legallymail.exactly_once import Deliverer
+        from airflow_provider_legallymail.delivery.deliverer import Deliverer
+        from airflow_provider_legallymail.delivery.ledger import SendLedger
         from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.ledger import SendLedger
 
         try:
             units = self.build_units()  # every check runs before anything is sent
@@ -103,7 +83,7 @@ class _LegallyMailSendOperator(BaseOperator):
             ti.xcom_push(key=SENDS_XCOM_KEY, value=results)  # the ids are kept before anything else can fail
         summary = self.summarize(results)
         try:
-            ti.xcom_push(key="legallymail_links", value=self.links(results))
+            ti.xcom_push(key=LINKS_XCOM_KEY, value=self.links(results))
         except Exception:  # links are a convenience; never fail a task that has sent
             self.log.warning("Could not compute the extra links", exc_info=True)
         return summary
@@ -168,7 +148,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
 
         seen: set[str] = set()
         unique: list[str] = []
-        for address in (a.strip() for a in parse_recipients(self.recipients)):
+        for address in address_list(self.recipients):
             if address and address.lower() not in seen:  # one certified email per address, never two
                 seen.add(address.lower())
                 unique.append(address)
@@ -186,9 +166,9 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     def build_units(self) -> list[SendUnit]:
         from functools import partial
 
-        from airflow_provider_legallymail.attachments import to_attachments
-        from airflow_provider_legallymail.exactly_once import SendUnit
-        from airflow_provider_legallymail.reconcile import find_email
+        from airflow_provider_legallymail.delivery.deliverer import SendUnit
+        from airflow_provider_legallymail.delivery.lost_sends import find_email
+        from airflow_provider_legallymail.models.attachments import to_attachments
 
         files = to_attachments(self.attachments)
         units = []
@@ -203,7 +183,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
             )
             units.append(
                 SendUnit(
-                    key=f"email:{_digest(*sorted(a.lower() for a in batch))}",
+                    key=f"email:{digest(*sorted(a.lower() for a in batch))}",
                     kind=self.kind,
                     request={"recipients": batch, "subject": payload["subject"]},
                     send=partial(self._post, payload),
@@ -213,7 +193,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         return units
 
     def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        from airflow_provider_legallymail.summaries import email_summary
+        from airflow_provider_legallymail.models.legallymail_summaries import email_summary
 
         return email_summary(self.hook.post_email(payload))
 
@@ -264,8 +244,8 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
     def build_units(self) -> list[SendUnit]:
         from functools import partial
 
-        from airflow_provider_legallymail.exactly_once import SendUnit
-        from airflow_provider_legallymail.reconcile import find_signature
+        from airflow_provider_legallymail.delivery.deliverer import SendUnit
+        from airflow_provider_legallymail.delivery.lost_sends import find_signature
 
         signers = self.signers
         if isinstance(signers, str):  # rendered from XCom, with or without | tojson
@@ -274,7 +254,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         emails = [payload["signer_email"]] if "signer_email" in payload else [s["email"] for s in payload["signers"]]
         return [
             SendUnit(
-                key=f"signature:{_digest(payload['document_name'], *sorted(e.lower() for e in emails))}",
+                key=f"signature:{digest(payload['document_name'], *sorted(e.lower() for e in emails))}",
                 kind=self.kind,
                 request={"document_name": payload["document_name"], "signer_emails": emails},
                 send=partial(self._post, payload),
@@ -283,7 +263,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         ]
 
     def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        from airflow_provider_legallymail.summaries import signature_summary
+        from airflow_provider_legallymail.models.legallymail_summaries import signature_summary
 
         return signature_summary(self.hook.post_signature(payload))
 
@@ -325,7 +305,7 @@ class SmsOperator(_LegallyMailSendOperator):
     def build_units(self) -> list[SendUnit]:
         from functools import partial
 
-        from airflow_provider_legallymail.exactly_once import SendUnit
+        from airflow_provider_legallymail.delivery.deliverer import SendUnit
 
         payload = self.hook.sms_payload(self.phone, self.message)
         return [
@@ -338,7 +318,7 @@ class SmsOperator(_LegallyMailSendOperator):
         ]
 
     def _post(self, payload: dict[str, str]) -> dict[str, Any]:
-        from airflow_provider_legallymail.summaries import sms_summary
+        from airflow_provider_legallymail.models.legallymail_summaries import sms_summary
 
         return sms_summary(self.hook.post_sms(payload), payload["phone"])
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_legallymail.exactly_once import OnRetry
+from airflow_provider_legallymail.delivery.deliverer import OnRetry
+from airflow_provider_legallymail.hooks.lazy import LazyHook
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_legallymail.delivery.ledger import SendLedger
     from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-    from airflow_provider_legallymail.ledger import SendLedger
-    from airflow_provider_legallymail.sources import RowSource
+    from airflow_provider_legallymail.legitmailer.row_sources import RowSource
 
 MODES = ("upsert", "mirror")
 
@@ -43,11 +43,9 @@ class _LegitmailerOperator(BaseOperator):
         super().__init__(**kwargs)
         self.legitmailer_conn_id = legitmailer_conn_id
 
-    @cached_property
-    def hook(self) -> LegitmailerHook:
-        from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-
-        return LegitmailerHook(legitmailer_conn_id=self.legitmailer_conn_id)
+    hook: LazyHook[LegitmailerHook] = LazyHook(
+        "airflow_provider_legallymail.hooks.legitmailer.LegitmailerHook", "legitmailer_conn_id"
+    )
 
 
 class _SourceOperator(_LegitmailerOperator):
@@ -71,9 +69,9 @@ class _SourceOperator(_LegitmailerOperator):
         self.max_active_requests = max_active_requests
 
     def checked_source(self) -> tuple[RowSource, int]:
-        from airflow_provider_legallymail.concurrent import active_requests
         from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.sources import row_source
+        from airflow_provider_legallymail.legitmailer.row_sources import row_source
+        from airflow_provider_legallymail.legitmailer.threads import active_requests
 
         try:
             source = row_source(getattr(self, self.rows_field), self.conn_id, self.sql, self.rows_field)
@@ -126,17 +124,17 @@ class TemplateBatchOperator(_SourceOperator):
         self.ledger_path = ledger_path
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.batch_ledger import ShardedLedger
-        from airflow_provider_legallymail.concurrent import HookPool
+        from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
         from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.scratch import scratch_db
-        from airflow_provider_legallymail.template_batches import (
+        from airflow_provider_legallymail.legitmailer.scratch import scratch_db
+        from airflow_provider_legallymail.legitmailer.template_batches import (
             Sender,
             check_recipients,
             shard_of,
             spooled_batches,
             template_tokens,
         )
+        from airflow_provider_legallymail.legitmailer.threads import HookPool
 
         source, max_active = self.checked_source()
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -235,60 +233,25 @@ class ContactSyncOperator(_SourceOperator):
         self.snapshot_path = snapshot_path
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.concurrent import HookPool
-        from airflow_provider_legallymail.contact_snapshot import ContactSnapshot, snapshot_location
-        from airflow_provider_legallymail.contact_sync import (
-            Writer,
-            apply,
-            plan,
-            raise_if_needed,
-            resolve_list,
-            spool_contacts,
-        )
         from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.scratch import scratch_db
+        from airflow_provider_legallymail.legitmailer.contact_sync import SyncRequest, sync_contacts
 
         source, max_active = self.checked_source()
         if not str(self.key or "").strip() or self.key == "email":
             raise _bad_input(ValueError(f"key: {self.key!r} cannot be the customer id column"))
+        request = SyncRequest(
+            contact_list=self.contact_list,
+            key=self.key,
+            mirror=self.mode == "mirror",
+            dry_run=self.is_dry_run,
+            snapshot_path=self.snapshot_path,
+            skip_invalid=self.skip_invalid,
+            max_active=max_active,
+        )
         try:
-            list_id = resolve_list(self.hook, self.contact_list)
-            with scratch_db("contacts") as (db, directory):
-                spooled = spool_contacts(db, source, self.key)
-                self.log.info("%d row(s) from %s, %d valid", spooled.rows, source.describe(), spooled.valid)
-                if spooled.problems and not self.skip_invalid:
-                    raise _bad_input(ValueError(spooled.problems.report() + "\nNothing was written."))
-                if spooled.problems:
-                    self.log.warning("Skipping invalid rows (skip_invalid=True):\n%s", spooled.problems.report())
-                meta = {"contact_list_id": list_id, "key": self.key}
-                snapshot = ContactSnapshot(snapshot_location(self.snapshot_path, list_id), directory, meta)
-                try:
-                    unchanged = plan(db, snapshot, self.mode == "mirror")
-                    if self.mode == "mirror" and not snapshot.usable:
-                        self.log.warning(
-                            "No snapshot yet: mirror deletes nothing this run (the API cannot list contacts)"
-                        )
-                    writer = Writer(HookPool(self.hook), list_id, self.is_dry_run)
-                    tally = apply(db, writer, snapshot, max_active)
-                finally:
-                    if self.is_dry_run:
-                        snapshot.close()
-                    else:
-                        snapshot.save()
+            return sync_contacts(self.hook, source, request)
         except ValidationError as exc:
             raise _bad_input(exc) from exc
-        tally.counts["unchanged"] += unchanged
-        result: dict[str, Any] = {
-            **tally.counts,
-            "skipped": spooled.problems.count,
-            "snapshot": "used" if snapshot.usable else "rebuilt",
-        }
-        self.log.info("Contact list %s: %s", list_id, result)
-        if self.is_dry_run:
-            result.update(dry_run=True, plan=tally.first, problems=spooled.problems.first)
-            return result
-        raise_if_needed(tally, self.skip_invalid)
-        return result
 
 
 class LegitmailerSendEmailOperator(_LegitmailerOperator):
@@ -362,12 +325,12 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
     def execute(self, context: Context) -> str:
         from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
 
-        from airflow_provider_legallymail.exactly_once import Deliverer
+        from airflow_provider_legallymail.delivery.deliverer import Deliverer
+        from airflow_provider_legallymail.delivery.ledger import SendLedger
         from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.ledger import SendLedger
-        from airflow_provider_legallymail.single_send import Email, clock, delay_of, wait_until
+        from airflow_provider_legallymail.legitmailer.single_send import OutgoingEmail, clock, delay_of, wait_until
 
-        email = Email(
+        email = OutgoingEmail(
             self.to_address,
             self.from_address,
             self.subject,
@@ -405,7 +368,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         queued, self._queued = self._queued, None
         if queued is None:
             return
-        from airflow_provider_legallymail.ledger import UNSENT
+        from airflow_provider_legallymail.delivery.ledger import AttemptState
 
         request_id, ledger, key = queued
         try:
@@ -414,7 +377,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
             self.log.exception("Could not cancel the queued email %s", request_id)
             self._kill_outcome = f"the queued email {request_id} could not be cancelled ({type(exc).__name__})"
             return
-        ledger.finish(key, UNSENT, error="cancelled when the task was killed")
+        ledger.finish(key, AttemptState.NOT_PROCESSED, error="cancelled when the task was killed")
         self._kill_outcome = f"the queued email {request_id} was cancelled"
         self.log.info("Cancelled the queued email %s", request_id)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_legallymail import single_send
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+from airflow_provider_legallymail.legitmailer import single_send
 from airflow_provider_legallymail.operators.legitmailer import (
     CancelDelayedEmailOperator,
     ContactSyncOperator,

@@ -167,3 +167,14 @@ def test_max_recipients_follows_the_connection(monkeypatch: pytest.MonkeyPatch, 
     with pytest.raises(ValidationError, match="13 recipients given; at most 12"):
         hook.send_email([f"r{i}@example.com" for i in range(13)], "s", "h")
     assert mocker.call_count == 1
+
+
+def test_the_hook_and_the_operator_read_recipients_the_same_way() -> None:
+    from airflow_provider_legallymail.validation import address_list, recipient_list
+
+    rendered = "['a@example.com', 'b@example.com']"  # an XCom list rendered without | tojson
+    assert address_list(rendered) == ["a@example.com", "b@example.com"]
+    assert recipient_list(rendered, "recipients", 10) == ["a@example.com", "b@example.com"]
+    assert recipient_list(iter(["a@example.com"]), "recipients", 10) == ["a@example.com"]
+    with pytest.raises(ValidationError, match="recipients: expected a list"):
+        recipient_list(42, "recipients", 10)

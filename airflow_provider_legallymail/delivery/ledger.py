@@ -11,32 +11,38 @@ With workers on several hosts, point it at shared storage (``s3://...``) so a re
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 
-PENDING, SENT, UNSENT, UNKNOWN = "pending", "sent", "unsent", "unknown"
+from airflow_provider_legallymail.storage import configured_location, location, segment
+
+
+class AttemptState(str, enum.Enum):
+    """What the ledger knows of one attempt to send a unit (not an email's delivery status).
+
+    The values were ``pending`` / ``sent`` / ``unsent`` / ``unknown`` before 0.6; ledgers written then
+    still read (``parse``).
+    """
+
+    STARTED = "started"  # recorded before the POST; no outcome recorded yet
+    ACCEPTED = "accepted"  # the API answered 2xx: the unit went out
+    NOT_PROCESSED = "not_processed"  # the API provably did not process it (refused, never reached)
+    IN_DOUBT = "in_doubt"  # it may or may not have been processed (the answer was lost)
+
+    @classmethod
+    def parse(cls, value: object) -> AttemptState:
+        legacy = {"pending": cls.STARTED, "sent": cls.ACCEPTED, "unsent": cls.NOT_PROCESSED, "unknown": cls.IN_DOUBT}
+        try:
+            return cls(str(value))
+        except ValueError:
+            return legacy.get(str(value), cls.IN_DOUBT)
 
 
 def default_ledger_path() -> str:
-    configured = os.environ.get("AIRFLOW__LEGALLYMAIL__LEDGER_PATH")
-    if not configured:
-        try:
-            from airflow.configuration import conf
-
-            configured = conf.get("legallymail", "ledger_path", fallback=None)
-        except Exception:  # pragma: no cover - configuration unavailable
-            configured = None
-    if configured:
-        return configured
-    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
-    return f"file://{os.path.abspath(home)}/legallymail/ledger"
-
-
-def _segment(value: object) -> str:
-    return quote(str(value), safe="-_.")
+    return configured_location("ledger_path", "ledger")
 
 
 def _now() -> str:
@@ -44,20 +50,15 @@ def _now() -> str:
 
 
 def _path(base: str | None, *parts: str) -> Any:
-    from airflow.sdk import ObjectStoragePath
-
-    path = ObjectStoragePath(base or default_ledger_path())
-    for part in parts:
-        path = path / part
-    return path
+    return location(base or default_ledger_path(), *parts)
 
 
 class SendLedger:
     """The attempts of one task instance, keyed by send unit (one batch, one signature request, one SMS)."""
 
     def __init__(self, base: str | None, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> None:
-        name = _segment(task_id) + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
-        self.path = _path(base, _segment(dag_id), _segment(run_id), f"{name}.json")
+        name = segment(task_id) + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
+        self.path = _path(base, segment(dag_id), segment(run_id), f"{name}.json")
         self.readable = True
         self._doc: dict[str, Any] = {"tries": [], "units": {}}
 
@@ -81,18 +82,23 @@ class SendLedger:
         self._save()
 
     def last_attempt(self, unit_key: str) -> dict[str, Any] | None:
+        """The unit's last recorded attempt, its ``state`` parsed to an ``AttemptState``."""
         attempts = self._doc["units"].get(unit_key) or []
-        return dict(attempts[-1]) if attempts else None
+        if not attempts:
+            return None
+        return {**attempts[-1], "state": AttemptState.parse(attempts[-1].get("state"))}
 
     def begin(self, unit_key: str, try_number: int, request: dict[str, Any]) -> None:
         """Record that this try is about to send ``unit_key``; raises if it cannot be recorded."""
-        attempt = {"try": try_number, "at": _now(), "state": PENDING, "request": request}
+        attempt = {"try": try_number, "at": _now(), "state": AttemptState.STARTED.value, "request": request}
         self._doc["units"].setdefault(unit_key, []).append(attempt)
         self._save()
 
-    def finish(self, unit_key: str, state: str, *, result: Any = None, error: str | None = None) -> None:
+    def finish(self, unit_key: str, state: AttemptState, *, result: Any = None, error: str | None = None) -> None:
         attempts = self._doc["units"].setdefault(unit_key, [{"try": None, "at": _now(), "request": {}}])
-        attempts[-1].update({"state": state, "result": result, "error": error, "finished_at": _now()})
+        attempts[-1].update(
+            {"state": AttemptState(state).value, "result": result, "error": error, "finished_at": _now()}
+        )
         self._save()
 
     def _save(self) -> None:
@@ -101,7 +107,7 @@ class SendLedger:
 
 
 def _claim_path(base: str | None, key_parts: tuple[object, ...]) -> Any:
-    return _path(base, "claims", ".".join(_segment(p) for p in key_parts) + ".json")
+    return _path(base, "claims", ".".join(segment(p) for p in key_parts) + ".json")
 
 
 def release_claim(base: str | None, *key_parts: object) -> None:

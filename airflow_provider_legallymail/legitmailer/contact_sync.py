@@ -12,7 +12,6 @@ snapshot, so a failed or partial run leaves a snapshot that is true for what it 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -21,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
-from airflow_provider_legallymail.concurrent import HookPool, run_bounded
-from airflow_provider_legallymail.contact_snapshot import ContactSnapshot
 from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, ValidationError
-from airflow_provider_legallymail.problems import Problems, RowError, redact
-from airflow_provider_legallymail.sources import BadRow, RowSource
+from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot
+from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
+from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
+from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
+from airflow_provider_legallymail.storage import digest as text_digest
 
 if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MODES = ("upsert", "mirror")
 SHOWN_IDS = 10
 OUTCOMES = ("created", "updated", "deleted", "unchanged")
 
@@ -59,7 +58,7 @@ def _text(value: Any) -> str:
 def digest(email: str, data: Mapping[str, Any]) -> str:
     """What a contact holds, compared as text (the API may give back ``"42"`` for ``42``)."""
     canonical = json.dumps([email.strip(), sorted((str(k), _text(v)) for k, v in data.items())])
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return text_digest(canonical, length=32)
 
 
 def server_digest(email: str | None, data: list[dict[str, Any]]) -> str:
@@ -285,3 +284,59 @@ def raise_if_needed(tally: Tally, skip_invalid: bool) -> None:
         ) from None
     if tally.refused and not skip_invalid:
         raise MailApiError(tally.refused.report() + "\n(with skip_invalid=True they are counted as failed)")
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """What ``ContactSyncOperator`` asks for, checked."""
+
+    contact_list: str
+    key: str
+    mirror: bool
+    dry_run: bool
+    snapshot_path: Any
+    skip_invalid: bool
+    max_active: int
+
+
+def sync_contacts(hook: LegitmailerHook, source: RowSource, request: SyncRequest) -> dict[str, Any]:
+    """Spool, plan and apply one sync; returns the counts (and the plan on a dry run).
+
+    Bad rows raise ``ValidationError`` before anything is written, unless ``skip_invalid``.
+    """
+    from airflow_provider_legallymail.legitmailer.contact_snapshot import snapshot_location
+    from airflow_provider_legallymail.legitmailer.scratch import scratch_db
+
+    list_id = resolve_list(hook, request.contact_list)
+    with scratch_db("contacts") as (db, directory):
+        spooled = spool_contacts(db, source, request.key)
+        log.info("%d row(s) from %s, %d valid", spooled.rows, source.describe(), spooled.valid)
+        if spooled.problems and not request.skip_invalid:
+            raise ValidationError(spooled.problems.report() + "\nNothing was written.")
+        if spooled.problems:
+            log.warning("Skipping invalid rows (skip_invalid=True):\n%s", spooled.problems.report())
+        meta = {"contact_list_id": list_id, "key": request.key}
+        snapshot = ContactSnapshot(snapshot_location(request.snapshot_path, list_id), directory, meta)
+        try:
+            unchanged = plan(db, snapshot, request.mirror)
+            if request.mirror and not snapshot.usable:
+                log.warning("No snapshot yet: mirror deletes nothing this run (the API cannot list contacts)")
+            writer = Writer(HookPool(hook), list_id, request.dry_run)
+            tally = apply(db, writer, snapshot, request.max_active)
+        finally:
+            if request.dry_run:
+                snapshot.close()
+            else:
+                snapshot.save()
+    tally.counts["unchanged"] += unchanged
+    result: dict[str, Any] = {
+        **tally.counts,
+        "skipped": spooled.problems.count,
+        "snapshot": "used" if snapshot.usable else "rebuilt",
+    }
+    log.info("Contact list %s: %s", list_id, result)
+    if request.dry_run:
+        result.update(dry_run=True, plan=tally.first, problems=spooled.problems.first)
+        return result
+    raise_if_needed(tally, request.skip_invalid)
+    return result

@@ -6,9 +6,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from airflow_provider_legallymail.batch_ledger import ShardedLedger
-from airflow_provider_legallymail.ledger import SENT
-from airflow_provider_legallymail.template_batches import shard_of
+from airflow_provider_legallymail.delivery.ledger import AttemptState
+from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
+from airflow_provider_legallymail.legitmailer.template_batches import shard_of
 
 
 def ledger(tmp_path: Path) -> ShardedLedger:
@@ -22,7 +22,7 @@ def test_units_written_from_many_threads_are_all_there_for_the_next_try(tmp_path
     def record(index: int) -> None:
         key = f"batch:{index}:d{index}"
         first.begin(key, 1, {"batch": index})
-        first.finish(key, SENT, result={"recipients": 10, "accepted": 10})
+        first.finish(key, AttemptState.ACCEPTED, result={"recipients": 10, "accepted": 10})
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(record, range(1, 1001)))
@@ -30,7 +30,7 @@ def test_units_written_from_many_threads_are_all_there_for_the_next_try(tmp_path
     assert second.readable and second.tries == [1]
     for index in range(1, 1001):
         attempt = second.last_attempt(f"batch:{index}:d{index}")
-        assert attempt is not None and attempt["state"] == SENT and attempt["result"]["accepted"] == 10
+        assert attempt is not None and attempt["state"] is AttemptState.ACCEPTED and attempt["result"]["accepted"] == 10
     main = json.loads((tmp_path / "dag" / "run" / "send.json").read_text())
     assert main["units"] == {} and sorted(main["shards"]) == list(range(11))
     assert len(list((tmp_path / "dag" / "run" / "send.units").iterdir())) == 11  # 1000 units, 11 small files

@@ -74,12 +74,12 @@ def test_on_retry_must_be_a_known_choice() -> None:
 
 
 def test_rendered_list_strings_from_xcom_are_parsed() -> None:
-    from airflow_provider_legallymail.operators.legallymail import parse_recipients
+    from airflow_provider_legallymail.validation import address_list
 
-    assert parse_recipients("['a@example.com', 'b@example.com']") == ["a@example.com", "b@example.com"]
-    assert parse_recipients('["a@example.com"]') == ["a@example.com"]
-    assert parse_recipients("a@example.com, b@example.com") == ["a@example.com", "b@example.com"]
-    assert parse_recipients([["a@example.com"], "b@example.com"]) == ["a@example.com", "b@example.com"]
+    assert address_list("['a@example.com', 'b@example.com']") == ["a@example.com", "b@example.com"]
+    assert address_list('["a@example.com"]') == ["a@example.com"]
+    assert address_list("a@example.com, b@example.com") == ["a@example.com", "b@example.com"]
+    assert address_list([["a@example.com"], "b@example.com"]) == ["a@example.com", "b@example.com"]
 
 
 def test_signers_rendered_from_xcom_without_tojson_are_parsed() -> None:

@@ -11,8 +11,8 @@ import pytest
 import requests
 import requests_mock as rm
 
-from airflow_provider_legallymail import single_send
 from airflow_provider_legallymail.compat import AirflowFailException
+from airflow_provider_legallymail.legitmailer import single_send
 from airflow_provider_legallymail.operators.legitmailer import CancelDelayedEmailOperator, LegitmailerSendEmailOperator
 from tests.conftest import LT_URL
 from tests.dag_runs import load_dag, run, states, xcom

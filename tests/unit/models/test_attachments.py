@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from airflow_provider_legallymail.attachments import to_attachments
+from airflow_provider_legallymail.models.attachments import to_attachments
 
 
 def test_path_bytes_and_object_storage(tmp_path: Path) -> None:

@@ -78,7 +78,6 @@ class HookPool:
         if hook is None:
             from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 
-            hook = LegitmailerHook(self.conn_id)
-            hook._client = hook.client_for(self._conn)
+            hook = LegitmailerHook.for_connection(self._conn)
             self._local.hook = hook
         return hook

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_legallymail.ledger import UNSENT, SendLedger
+from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
 
 
 class ShardedLedger(SendLedger):
@@ -63,14 +63,18 @@ class ShardedLedger(SendLedger):
         """Units whose last attempt may have gone out (sent, pending or unknown), in key order."""
         with self._lock:
             units = self._doc["units"]
-            return sorted(key for key, attempts in units.items() if attempts and attempts[-1].get("state") != UNSENT)
+            return sorted(
+                key
+                for key, attempts in units.items()
+                if attempts and AttemptState.parse(attempts[-1].get("state")) is not AttemptState.NOT_PROCESSED
+            )
 
     def begin(self, unit_key: str, try_number: int, request: dict[str, Any]) -> None:
         with self._lock:
             self._changed = unit_key
             super().begin(unit_key, try_number, request)
 
-    def finish(self, unit_key: str, state: str, *, result: Any = None, error: str | None = None) -> None:
+    def finish(self, unit_key: str, state: AttemptState, *, result: Any = None, error: str | None = None) -> None:
         with self._lock:
             self._changed = unit_key
             super().finish(unit_key, state, result=result, error=error)

@@ -15,9 +15,9 @@ import os
 import shutil
 import sqlite3
 from typing import Any
-from urllib.parse import quote
 
-from airflow_provider_legallymail.scratch import tune
+from airflow_provider_legallymail.legitmailer.scratch import tune
+from airflow_provider_legallymail.storage import airflow_home_url, location, segment
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,11 @@ COMMIT_EVERY = 1000
 
 
 def default_snapshot_path() -> str:
-    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
-    return f"file://{os.path.abspath(home)}/legallymail/contact-snapshots"
+    return airflow_home_url("contact-snapshots")
 
 
 def snapshot_location(base: Any, contact_list_id: str) -> Any:
-    from airflow.sdk import ObjectStoragePath
-
-    root = base if hasattr(base, "protocol") else ObjectStoragePath(str(base or default_snapshot_path()))
-    return root / f"{quote(contact_list_id, safe='-_.')}.sqlite"
+    return location(base or default_snapshot_path(), f"{segment(contact_list_id)}.sqlite")
 
 
 class ContactSnapshot:

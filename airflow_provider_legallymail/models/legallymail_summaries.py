@@ -12,6 +12,7 @@ from airflow_provider_legallymail.models.legallymail import (
     SignatureRequest,
     SmsSendResult,
 )
+from airflow_provider_legallymail.statuses import EmailStatus
 
 
 def iso(value: DateTime | None) -> str | None:
@@ -46,7 +47,8 @@ def adopted_email_summary(email: Email) -> dict[str, Any]:
             "error_details": email.error_details,
         }
     ]
-    failed = sum(1 for r in recipients if r["status"] in ("failed", "bounced"))
+    failures = {status.value for status in EmailStatus.failure()}
+    failed = sum(1 for r in recipients if r["status"] in failures)
     return {
         "tracking_id": email.tracking_id,
         "subject": email.subject,

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.limits import LIST_LIMIT_MAX
-from airflow_provider_legallymail.summaries import adopted_email_summary, signature_summary
+from airflow_provider_legallymail.models.legallymail_summaries import adopted_email_summary, signature_summary
+
+if TYPE_CHECKING:
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
 CLOCK_SKEW = timedelta(seconds=120)
 

@@ -7,9 +7,9 @@ it. A later try then decides from the last recorded attempt, according to ``on_r
 earlier attempt of this unit    adopt (default)                  resend              fail
 ==============================  ===============================  ==================  ==================
 none (first try)                send                             send                send
-unsent (4xx, refused, 503)      send                             send                send
-sent                            adopt its ids                    send again          fail the task
-pending / unknown outcome       look it up: adopt if found,      send again          fail the task
+not processed (4xx, 429, 503)   send                           send                send
+accepted                        adopt its ids                    send again          fail the task
+started / in doubt              look it up: adopt if found,      send again          fail the task
                                 send if provably absent, else
                                 fail; SMS (no lookup): fail
 no ledger on a retry            look it up since the run began;  send again          fail the task
@@ -24,36 +24,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_legallymail.compat import AirflowFailException
-from airflow_provider_legallymail.exceptions import (
-    AuthenticationError,
-    ConfigurationError,
-    ConnectionFailedError,
-    MailApiError,
-    MethodNotAllowedError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    ValidationError,
-)
-from airflow_provider_legallymail.ledger import PENDING, SENT, UNKNOWN, UNSENT, SendLedger
-from airflow_provider_legallymail.reconcile import Lookup
+from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
+from airflow_provider_legallymail.exceptions import MailApiError, proves_not_processed
+
+if TYPE_CHECKING:
+    from airflow_provider_legallymail.delivery.lost_sends import Lookup
 
 log = logging.getLogger(__name__)
-
-_REJECTED = (
-    ValidationError,
-    AuthenticationError,
-    PermissionDeniedError,
-    NotFoundError,
-    MethodNotAllowedError,
-    RateLimitedError,
-    ConnectionFailedError,
-    ConfigurationError,
-)
 
 
 class OnRetry(str, enum.Enum):
@@ -71,13 +51,9 @@ class OnRetry(str, enum.Enum):
             raise ValueError(f"on_retry: {value!r} is not one of adopt, resend, fail") from None
 
 
-def attempt_state(exc: BaseException) -> str:
-    """UNSENT when the error proves the API did not process the request; UNKNOWN otherwise."""
-    if isinstance(exc, _REJECTED):
-        return UNSENT
-    if isinstance(exc, ServerError) and exc.status_code == 503:
-        return UNSENT  # the API refused before processing (see the retry rules)
-    return UNKNOWN
+def attempt_state(exc: BaseException) -> AttemptState:
+    """NOT_PROCESSED when the error proves the API did not process the request; IN_DOUBT otherwise."""
+    return AttemptState.NOT_PROCESSED if proves_not_processed(exc) else AttemptState.IN_DOUBT
 
 
 @dataclass
@@ -92,28 +68,42 @@ class SendUnit:
 
 
 class Deliverer:
-    """Applies the table above to each unit, recording every attempt in the ledger."""
+    """Applies the table above to each unit, recording every attempt in the ledger.
 
-    def __init__(self, ledger: SendLedger, on_retry: OnRetry, try_number: int, run_started: datetime | None) -> None:
+    ``resend_accepted``: with ``on_retry="resend"``, also send again a unit the ledger records as
+    accepted (the LegallyMail operators). Template batches pass False: their ``resend`` sends again only
+    what may not have gone out, and adopts the batches that did.
+    """
+
+    def __init__(
+        self,
+        ledger: SendLedger,
+        on_retry: OnRetry,
+        try_number: int,
+        run_started: datetime | None,
+        *,
+        resend_accepted: bool = True,
+    ) -> None:
         self.ledger = ledger
         self.on_retry = on_retry
         self.try_number = try_number
         self.run_started = run_started
+        self.resend_accepted = resend_accepted
 
     def deliver(self, unit: SendUnit) -> dict[str, Any]:
         previous = self.ledger.last_attempt(unit.key)
-        if self.on_retry is OnRetry.RESEND:
+        state = previous["state"] if previous is not None else None
+        if self.on_retry is OnRetry.RESEND and (self.resend_accepted or state is not AttemptState.ACCEPTED):
             return self._send(unit)
         if previous is None:
             if self.try_number > 1 and not self._has_evidence():
                 return self._without_evidence(unit)
             return self._send(unit)
-        state = previous.get("state")
-        if state == UNSENT:
+        if state is AttemptState.NOT_PROCESSED:
             return self._send(unit)
         if self.on_retry is OnRetry.FAIL:
-            self._fail(unit, f"an earlier try left it {state!r} and on_retry='fail'")
-        if state == SENT:
+            self._fail(unit, f"an earlier try left it {previous['state'].value!r} and on_retry='fail'")
+        if state is AttemptState.ACCEPTED:
             log.info("%s %s: adopting what try %s sent", unit.kind, unit.key, previous.get("try"))
             return {**previous["result"], "adopted": True}
         return self._reconcile(unit, previous.get("request") or unit.request, _parse(previous.get("at")))
@@ -146,7 +136,7 @@ class Deliverer:
         if found.summary is not None:
             log.info("%s %s: found the earlier send, adopting it", unit.kind, unit.key)
             self.ledger.begin(unit.key, self.try_number, request)
-            self.ledger.finish(unit.key, SENT, result=found.summary)
+            self.ledger.finish(unit.key, AttemptState.ACCEPTED, result=found.summary)
             return {**found.summary, "adopted": True}
         if not found.covered:
             self._fail(
@@ -165,10 +155,10 @@ class Deliverer:
             self.ledger.finish(unit.key, attempt_state(exc), error=str(exc))
             raise
         except BaseException as exc:
-            self.ledger.finish(unit.key, UNKNOWN, error=f"{type(exc).__name__}: {exc}")
+            self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=f"{type(exc).__name__}: {exc}")
             raise
         try:
-            self.ledger.finish(unit.key, SENT, result=result)
+            self.ledger.finish(unit.key, AttemptState.ACCEPTED, result=result)
         except Exception:  # the send went out: never fail the task (and so trigger a retry) over the record
             log.exception("%s %s was sent but the ledger could not record it", unit.kind, unit.key)
         return {**result, "adopted": False}
@@ -184,4 +174,4 @@ def _parse(value: Any) -> datetime | None:
         return None
 
 
-__all__ = ["PENDING", "Deliverer", "OnRetry", "SendUnit", "attempt_state"]
+__all__ = ["Deliverer", "OnRetry", "SendUnit", "attempt_state"]

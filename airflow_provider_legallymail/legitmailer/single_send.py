@@ -7,7 +7,6 @@ that adopted it) knows how long; ``clock`` and ``pause`` are module functions th
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
-from airflow_provider_legallymail.exactly_once import SendUnit
+from airflow_provider_legallymail.delivery.deliverer import SendUnit
+from airflow_provider_legallymail.storage import digest
 
 if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
@@ -64,7 +64,7 @@ def delay_of(delay: Any, send_at: Any, now: float) -> int | None:
 
 
 @dataclass(frozen=True)
-class Email:
+class OutgoingEmail:
     """What to send: ``template`` + ``token_map``, or ``from_address`` + ``subject`` + ``body``."""
 
     to_address: Any
@@ -83,9 +83,9 @@ class Email:
         if self.template is not None:
             if any(v is not None for v in (self.from_address, self.subject, self.body)):
                 raise validation.fail("template", "a template send takes no from_address, subject or body")
-            LegitmailerHook._template_payload(self.template, self.to_address, self._tokens(), self.validate)
+            LegitmailerHook.template_payload(self.template, self.to_address, self._tokens(), self.validate)
             return "template"
-        LegitmailerHook._plain_payload(
+        LegitmailerHook.plain_payload(
             self.from_address, self.to_address, self.subject, self.body, self.content_type, self.validate
         )
         return "plain"
@@ -103,8 +103,7 @@ class Email:
 
     def key(self) -> str:
         what = f"template:{self.template}" if self.template is not None else f"subject:{self.subject}"
-        text = f"{str(self.to_address).strip().lower()}\n{what}"
-        return "email:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return "email:" + digest(str(self.to_address).strip().lower(), what)
 
     def send(self, hook: LegitmailerHook, delay: int | None) -> dict[str, Any]:
         if self.template is not None:

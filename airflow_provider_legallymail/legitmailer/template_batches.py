@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.compat import AirflowFailException
-from airflow_provider_legallymail.concurrent import HookPool, run_bounded
-from airflow_provider_legallymail.exactly_once import Deliverer, OnRetry, SendUnit
+from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry, SendUnit
 from airflow_provider_legallymail.exceptions import MailApiError, ValidationError
-from airflow_provider_legallymail.ledger import SENT
-from airflow_provider_legallymail.problems import Problems, RowError, redact
-from airflow_provider_legallymail.sources import BadRow, RowSource
+from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
+from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
+from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
+from airflow_provider_legallymail.storage import digest
 
 if TYPE_CHECKING:
-    from airflow_provider_legallymail.batch_ledger import ShardedLedger
+    from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
     from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,7 @@ class Batch:
 
     @property
     def digest(self) -> str:
-        text = "\n".join(r["email"].lower() for r in self.recipients)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return digest(*(r["email"].lower() for r in self.recipients))
 
 
 def spooled_batches(db: sqlite3.Connection, batch_size: int) -> Iterator[Batch]:
@@ -160,9 +159,7 @@ class Sender:
     error: BaseException | None = None
 
     def __post_init__(self) -> None:
-        adopt = OnRetry.FAIL if self.on_retry is OnRetry.FAIL else OnRetry.ADOPT
-        self._keep = Deliverer(self.ledger, adopt, self.try_number, None)
-        self._resend = Deliverer(self.ledger, OnRetry.RESEND, self.try_number, None)
+        self._deliverer = Deliverer(self.ledger, self.on_retry, self.try_number, None, resend_accepted=False)
 
     def unit(self, batch: Batch) -> SendUnit:
         return SendUnit(
@@ -177,11 +174,8 @@ class Sender:
         return {"recipients": len(batch.recipients), "accepted": len(receipt.tracking_ids)}
 
     def deliver(self, batch: Batch) -> dict[str, Any]:
-        """``resend`` sends again only what is not recorded as sent; batches that went out are adopted."""
-        unit = self.unit(batch)
-        previous = self.ledger.last_attempt(unit.key)
-        resend = self.on_retry is OnRetry.RESEND and (previous is None or previous.get("state") != SENT)
-        return (self._resend if resend else self._keep).deliver(unit)
+        """``resend`` sends again only what is not recorded as accepted; batches that went out are adopted."""
+        return self._deliverer.deliver(self.unit(batch))
 
     def check_same_batches(self, batches: Iterator[Batch]) -> None:
         """Fail if batches an earlier try may have sent are not among this try's (the recipients changed)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_legallymail.exceptions import ValidationError
-from airflow_provider_legallymail.sources import BadRow, row_source
+from airflow_provider_legallymail.legitmailer.row_sources import BadRow, row_source
 
 
 def test_a_list_rendered_as_a_string_is_parsed() -> None:

@@ -1,0 +1,1 @@
+"""The work behind the Legitmailer operators: template batches, contact-list sync, single and delayed sends."""

@@ -1,0 +1,115 @@
+"""Imports follow the layers: operators, sensors, triggers, notifications -> domain logic -> hooks -> client.
+
+A newcomer can rely on the direction: nothing in a lower layer imports a higher one (not even lazily or
+for type checking), the sandbox uses only the shared vocabulary, and DAG files that use only Legitmailer
+never load the LegallyMail hook.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import airflow_provider_legallymail
+
+PACKAGE = Path(airflow_provider_legallymail.__file__).parent
+NAME = "airflow_provider_legallymail"
+
+# The layer of each folder of the package; a module may import its own layer and lower ones. The root
+# modules (exceptions, statuses, limits, validation, storage, ...) are the vocabulary, layer 0.
+VOCABULARY = 0
+LAYERS: dict[str, int] = {
+    "client": 1,
+    "models": 1,
+    "hooks": 2,
+    "delivery": 3,
+    "legitmailer": 3,
+    "evidence": 3,
+    "operators": 4,
+    "sensors": 4,
+    "triggers": 4,
+    "notifications": 4,
+}
+
+
+def _part(module: str) -> str:
+    """The folder of the package that ``module`` belongs to ('' for the root vocabulary)."""
+    head = module.removeprefix(NAME).lstrip(".").split(".")[0]
+    return head if (PACKAGE / head).is_dir() else ""
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every import of this package in ``path``: top level, inside functions and under TYPE_CHECKING."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(NAME):
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.startswith(NAME)]
+    return found
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_folder_of_the_package_has_a_layer() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders - {"sandbox"} <= set(LAYERS), "add new folders to LAYERS"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_a_higher_layer(path: Path) -> None:
+    module = NAME + "." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    part = _part(module)
+    wrong = []
+    for line, imported in _imports(path):
+        target = _part(imported)
+        if part == "sandbox":  # the emulator shares the vocabulary and nothing else
+            allowed = target in ("", "sandbox")
+        elif target == "sandbox":
+            allowed = False
+        else:
+            allowed = LAYERS.get(target, VOCABULARY) <= LAYERS.get(part, VOCABULARY)
+        if not allowed:
+            wrong.append(f"line {line}: {imported}")
+    assert wrong == [], f"{module} ({part or 'vocabulary'}) imports a higher layer"
+
+
+def _loaded_by(code: str) -> list[str]:
+    """The modules that ``code`` loads in a fresh interpreter, beyond ``airflow.sdk``."""
+    child = (
+        "import json, sys\nimport airflow.sdk\nbefore = set(sys.modules)\n"
+        + code
+        + "\nprint(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout
+    loaded: list[str] = json.loads(out.strip().splitlines()[-1])
+    return loaded
+
+
+def test_legitmailer_code_never_loads_the_legallymail_hook() -> None:
+    loaded = _loaded_by(
+        "import importlib, pkgutil\n"
+        "import airflow_provider_legallymail.operators.legitmailer\n"
+        "import airflow_provider_legallymail.hooks.legitmailer\n"
+        "import airflow_provider_legallymail.legitmailer as domain\n"
+        "for info in pkgutil.iter_modules(domain.__path__):\n"
+        "    importlib.import_module('airflow_provider_legallymail.legitmailer.' + info.name)"
+    )
+    assert f"{NAME}.legitmailer.template_batches" in loaded
+    assert f"{NAME}.hooks.legitmailer" in loaded
+    assert [name for name in loaded if name.startswith((f"{NAME}.hooks.legallymail", f"{NAME}.delivery.lost"))] == []
+
+
+def test_a_dag_file_importing_the_legitmailer_operators_loads_nothing_heavy() -> None:
+    loaded = _loaded_by("import airflow_provider_legallymail.operators.legitmailer")
+    assert f"{NAME}.operators.legitmailer" in loaded
+    heavy = ("requests", "urllib3", "sqlite3", "fastapi", "uvicorn", f"{NAME}.sandbox", f"{NAME}.hooks.legitmailer")
+    assert [name for name in loaded if name.startswith(heavy)] == []
+    assert f"{NAME}.legitmailer.template_batches" not in loaded
