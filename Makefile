@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor bench demo install clean
+.PHONY: test lint typecheck unit test-floor bench demo dist install clean
 
 test: install lint typecheck unit
 
@@ -55,5 +55,11 @@ bench: install
 demo: install
 	$(RUN) python -m demo.tour
 
+# The wheel and the sdist into dist/ (dist/airflow_provider_legallymail-<version>-py3-none-any.whl, .tar.gz).
+# The wheel is built from the sdist, so a file missing from the sdist breaks the wheel here, not at a user's.
+dist: | $(UV)
+	rm -rf dist
+	$(UV) build --out-dir dist
+
 clean:
-	rm -rf .venv .venv-floor .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-floor .tools .mypy_cache .ruff_cache .pytest_cache dist
