@@ -2,6 +2,11 @@
 
 Every error keeps the HTTP status code (None for client-side checks), the method, the endpoint path and
 the API's own message. None of them ever holds the connection's token.
+
+Refusals that another try cannot change (bad input, a permanent 4xx, an unusable connection) derive from
+``RefusedError``, which is also an ``AirflowFailException``: Airflow fails the task without spending its
+retries on them, wherever they are raised (an operator, or a hook called from a ``@task``). 429, 5xx and
+network failures stay ordinary errors that retries may cure.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import json
 from typing import Any
 
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
+
+from airflow_provider_legallymail.compat import AirflowFailException
 
 
 class MailApiError(AirflowException):
@@ -40,11 +47,15 @@ class MailApiError(AirflowException):
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
-class ConfigurationError(MailApiError):
+class RefusedError(MailApiError, AirflowFailException):
+    """Refused for good: sending the same request again cannot succeed, so Airflow does not retry it."""
+
+
+class ConfigurationError(RefusedError):
     """The connection itself is unusable (bad extra, plain http to a remote host...)."""
 
 
-class ValidationError(MailApiError):
+class ValidationError(RefusedError):
     """Invalid input: rejected client-side before any request, or answered 400 by the API."""
 
     default_status = None
@@ -54,25 +65,25 @@ class ValidationError(MailApiError):
         super().__init__(message, **kwargs)
 
 
-class AuthenticationError(MailApiError):
+class AuthenticationError(RefusedError):
     """401: the token is invalid or missing."""
 
     default_status = 401
 
 
-class PermissionDeniedError(MailApiError):
+class PermissionDeniedError(RefusedError):
     """403: no permission for this call, or no credits left on the account."""
 
     default_status = 403
 
 
-class NotFoundError(MailApiError):
+class NotFoundError(RefusedError):
     """404: the tracking id, uuid, template or contact does not exist."""
 
     default_status = 404
 
 
-class MethodNotAllowedError(MailApiError):
+class MethodNotAllowedError(RefusedError):
     """405: the endpoint does not accept this method."""
 
     default_status = 405
@@ -113,17 +124,7 @@ def proves_not_processed(exc: BaseException) -> bool:
     """True when ``exc`` proves the API did not process the request: refused (4xx, 429, 503) or never reached."""
     if isinstance(exc, ServerError):
         return exc.status_code in NOT_PROCESSED_STATUSES
-    return isinstance(
-        exc,
-        ValidationError
-        | AuthenticationError
-        | PermissionDeniedError
-        | NotFoundError
-        | MethodNotAllowedError
-        | RateLimitedError
-        | ConnectionFailedError
-        | ConfigurationError,
-    )
+    return isinstance(exc, RefusedError | RateLimitedError | ConnectionFailedError)
 
 
 _BY_STATUS: dict[int, type[MailApiError]] = {
@@ -159,10 +160,18 @@ def api_message_from_body(body: str) -> str:
     return body.strip()[:500]
 
 
+def _class_by_range(status_code: int) -> type[MailApiError]:
+    if status_code >= 500:
+        return ServerError
+    if 400 <= status_code < 500 and status_code not in (408, 425, 429):  # timeouts and "too early" may pass
+        return RefusedError
+    return MailApiError
+
+
 def error_for_status(status_code: int, *, method: str, endpoint: str, body: str, **kwargs: Any) -> MailApiError:
     """Map an error response to its typed exception, keeping the status code and the API's message."""
     api_message = api_message_from_body(body)
-    cls = _BY_STATUS.get(status_code, ServerError if status_code >= 500 else MailApiError)
+    cls = _BY_STATUS.get(status_code) or _class_by_range(status_code)
     text = api_message or _DEFAULT_TEXT.get(status_code, "request failed")
     if status_code == 403 and "credit" not in text.lower():
         text = f"{text} (403: no permission, or the account's credits/emails may be exhausted)"

@@ -64,6 +64,12 @@ LEGALLYMAIL_CONNECTION: dict[str, Any] = {
                 "description": "10 by default; raise it only if LegallyMail support raised your account's limit.",
                 "schema": {"type": ["integer", "null"], "minimum": 1, "default": 10},
             },
+            "settle_seconds": {
+                "label": "Settle time of a lost send (s)",
+                "description": "How long after a send's read timeout the API may still commit it (default 30): "
+                "a look-up proves a lost send absent only after timeout + settle_seconds.",
+                "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
+            },
         },
     ),
 }

@@ -42,11 +42,13 @@ def airflow_db() -> None:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retries do not really wait; the waits they asked for are recorded here."""
+    """Retries, and the wait for a lost send to settle, do not really wait; the waits are recorded here."""
     from airflow_provider_legallymail.client import transport
+    from airflow_provider_legallymail.delivery import deliverer
 
     waits: list[float] = []
     monkeypatch.setattr(transport, "pause", waits.append)
+    monkeypatch.setattr(deliverer, "pause", waits.append)
     return waits
 
 

@@ -33,6 +33,17 @@ class RetryPolicy:
         return float(ceiling / 2 + r * ceiling / 2)
 
 
+def parse_http_date(value: str | None) -> float | None:
+    """An HTTP date (``Date``, ``Retry-After``) as epoch seconds; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() if when is not None else None
+
+
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """``Retry-After`` as seconds from ``now`` (epoch seconds); accepts delta-seconds or an HTTP date."""
     if not value:
@@ -42,13 +53,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return max(0.0, float(text))
     except ValueError:
         pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - now)
+    when = parse_http_date(text)
+    return max(0.0, when - now) if when is not None else None
 
 
 def never_reached_server(exc: BaseException) -> bool:

@@ -35,6 +35,7 @@ class ClientSettings:
     timezone: str = "UTC"
     token_in_body: bool = False
     max_recipients: int = 10
+    settle_seconds: float = 30.0
 
     @property
     def origin(self) -> str:
@@ -148,4 +149,5 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         timezone=_timezone(extras, defaults.timezone),
         token_in_body=token_in_body,
         max_recipients=int(_number(extras, "max_recipients", 10, minimum=1, integer=True)),
+        settle_seconds=_number(extras, "settle_seconds", 30.0, minimum=0, integer=False),
     )

@@ -23,6 +23,7 @@ from airflow_provider_legallymail.client.retry import (
     SAFE_METHODS,
     RetryPolicy,
     never_reached_server,
+    parse_http_date,
     parse_retry_after,
 )
 from airflow_provider_legallymail.client.settings import ClientSettings, is_loopback, origin_of
@@ -65,6 +66,7 @@ class ApiClient:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
+        self.server_offset: float | None = None  # server clock - local clock, from the last Date header
 
     # -- public ------------------------------------------------------------------------------------
     def request(
@@ -154,6 +156,7 @@ class ApiClient:
                 wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
                 reason = type(exc).__name__
             else:
+                self._note_server_clock(response)
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
                 if response.status_code < 300 or (download and response.status_code < 400):
                     return response
@@ -163,6 +166,12 @@ class ApiClient:
             (self._sleep or pause)(wait)
             waited += wait
             attempt += 1
+
+    def _note_server_clock(self, response: requests.Response) -> None:
+        """Remember how far the server's clock is from ours (its ``Date`` header is to the second)."""
+        served = parse_http_date(response.headers.get("Date"))
+        if served is not None:
+            self.server_offset = served - time.time()
 
     def _can_wait(self, attempt: int, waited: float, wait: float) -> bool:
         return (

@@ -15,25 +15,44 @@ started / in doubt              look it up: adopt if found,      send again     
 no ledger on a retry            look it up since the run began;  send again          fail the task
                                 SMS: fail
 ==============================  ===============================  ==================  ==================
+
+With ``adopt``, a send whose answer is lost (``OutcomeUnknownError``) is resolved in the same try when it
+can be looked up: the API may still be processing it, so "not in the list" proves it absent only once the attempt can
+no longer commit, ``settle_seconds`` (the read timeout plus the connection's ``settle_seconds``) after it
+began. The deliverer waits until then, looks it up while the 25-item list still reaches back to it, and
+adopts it or sends again (at most ``IN_TRY_RESENDS`` times per unit per try). A later try that finds an
+attempt started or in doubt applies the same wait before trusting a look-up.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
-from airflow_provider_legallymail.exceptions import MailApiError, proves_not_processed
+from airflow_provider_legallymail.exceptions import MailApiError, OutcomeUnknownError, proves_not_processed
 
 if TYPE_CHECKING:
     from airflow_provider_legallymail.delivery.lost_sends import Lookup
 
 log = logging.getLogger(__name__)
+
+IN_TRY_RESENDS = 2
+
+
+def pause(seconds: float) -> None:
+    """Wait for a lost send to settle (a module function so tests can replace it)."""
+    time.sleep(seconds)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class OnRetry(str, enum.Enum):
@@ -83,14 +102,18 @@ class Deliverer:
         run_started: datetime | None,
         *,
         resend_accepted: bool = True,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.ledger = ledger
         self.on_retry = on_retry
         self.try_number = try_number
         self.run_started = run_started
         self.resend_accepted = resend_accepted
+        self.settle_seconds = settle_seconds
+        self._resends_left: dict[str, int] = {}
 
     def deliver(self, unit: SendUnit) -> dict[str, Any]:
+        self._resends_left[unit.key] = IN_TRY_RESENDS
         previous = self.ledger.last_attempt(unit.key)
         state = previous["state"] if previous is not None else None
         if self.on_retry is OnRetry.RESEND and (self.resend_accepted or state is not AttemptState.ACCEPTED):
@@ -132,6 +155,7 @@ class Deliverer:
                 + f"; the API cannot list {unit.kind} sends, so it may have gone out. Check the service's "
                 "dashboard, then re-run with on_retry='resend' if it did not.",
             )
+        self._settle(unit, since)
         found = unit.lookup(request, since)
         if found.summary is not None:
             log.info("%s %s: found the earlier send, adopting it", unit.kind, unit.key)
@@ -147,10 +171,30 @@ class Deliverer:
         log.info("%s %s: the earlier attempt provably did not go out; sending", unit.kind, unit.key)
         return self._send(unit)
 
+    def _settle(self, unit: SendUnit, since: datetime) -> None:
+        """Wait until an attempt begun at ``since`` can no longer be committed by the API."""
+        wait = (since + timedelta(seconds=self.settle_seconds) - utcnow()).total_seconds()
+        if wait > 0:
+            log.info(
+                "%s %s: waiting %.0fs until the earlier attempt can no longer be committed, then looking it up",
+                unit.kind,
+                unit.key,
+                wait,
+            )
+            pause(wait)
+
     def _send(self, unit: SendUnit) -> dict[str, Any]:
+        began = utcnow()
         self.ledger.begin(unit.key, self.try_number, unit.request)
         try:
             result = unit.send()
+        except OutcomeUnknownError as exc:
+            self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=str(exc))
+            if unit.lookup is None or self.on_retry is not OnRetry.ADOPT or self._resends_left[unit.key] <= 0:
+                raise
+            self._resends_left[unit.key] -= 1
+            log.warning("%s %s: %s; resolving it in this try", unit.kind, unit.key, exc)
+            return self._reconcile(unit, unit.request, began, reason=str(exc))
         except MailApiError as exc:
             self.ledger.finish(unit.key, attempt_state(exc), error=str(exc))
             raise

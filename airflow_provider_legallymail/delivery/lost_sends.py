@@ -3,8 +3,10 @@
 The API has no idempotency key. ``GET /api/emails`` and ``GET /api/signatures`` list the 25 most recent
 sends with recipient, subject / document name and creation time; a send matches when its recipients (or
 document name and signers) and subject are the ones recorded before sending, and it was created after the
-attempt began (minus ``CLOCK_SKEW``). ``covered`` says whether the listing reaches back that far: when
-it does not (more than 25 newer sends), absence proves nothing.
+attempt began. "After" is read on the server's clock: the offset measured from the ``Date`` header of the
+list's own answer, less ``CLOCK_TOLERANCE`` for the one-second resolution of both; with no ``Date`` the
+window opens ``CLOCK_SKEW`` earlier. ``covered`` says whether the listing reaches back that far: when it
+does not (more than 25 newer sends), absence proves nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from airflow_provider_legallymail.models.legallymail_summaries import adopted_em
 if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
-CLOCK_SKEW = timedelta(seconds=120)
+CLOCK_SKEW = timedelta(seconds=120)  # when the server's clock is unknown
+CLOCK_TOLERANCE = timedelta(seconds=3)  # Date and created_at are to the second, plus transit
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,23 @@ def _covered(created: list[datetime | None], since: datetime) -> bool:
     return len(created) < LIST_LIMIT_MAX or any(c is not None and c <= since for c in created)
 
 
+def _server_time(hook: LegallyMailHook, local: datetime) -> datetime:
+    """``local`` on the server's clock, rounded down by the tolerance (measured from the last answer)."""
+    offset = hook.server_clock_offset
+    if offset is None:
+        return local - CLOCK_SKEW
+    return local + timedelta(seconds=offset) - CLOCK_TOLERANCE
+
+
 def _lower(values: Any) -> set[str]:
     return {str(v).strip().lower() for v in values}
 
 
 def find_email(hook: LegallyMailHook, request: dict[str, Any], since: datetime) -> Lookup:
     """An email to exactly ``request["recipients"]`` with ``request["subject"]``, created after ``since``."""
-    since = since - CLOCK_SKEW
     wanted = _lower(request["recipients"])
     emails = hook.list_emails(limit=LIST_LIMIT_MAX)
+    since = _server_time(hook, since)
     for email in emails:
         if email.created_at is None or email.created_at < since or email.subject != request["subject"]:
             continue
@@ -56,8 +67,8 @@ def find_email(hook: LegallyMailHook, request: dict[str, Any], since: datetime) 
 
 def find_signature(hook: LegallyMailHook, request: dict[str, Any], since: datetime) -> Lookup:
     """A signature request for ``request["document_name"]`` whose first signer is the recorded one."""
-    since = since - CLOCK_SKEW
     requests = hook.list_signatures(limit=LIST_LIMIT_MAX)
+    since = _server_time(hook, since)
     first_signer = str(request["signer_emails"][0]).lower()
     for item in requests:
         if item.created_at is None or item.created_at < since or item.document_name != request["document_name"]:

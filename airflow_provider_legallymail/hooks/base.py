@@ -52,6 +52,11 @@ class MailApiHook(BaseHook):
     def settings(self) -> ClientSettings:
         return self.get_conn().settings
 
+    @property
+    def server_clock_offset(self) -> float | None:
+        """Seconds the API's clock is ahead of ours, from the last response's ``Date`` (None before any)."""
+        return self.get_conn().server_offset
+
     def get_conn(self) -> ApiClient:
         """The HTTP client for this connection (built on first use, then reused)."""
         if self._client is None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
-from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, ValidationError
+from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, RefusedError, ValidationError
 from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
@@ -278,12 +278,16 @@ def apply(db: sqlite3.Connection, writer: Writer, snapshot: ContactSnapshot, max
 
 def raise_if_needed(tally: Tally, skip_invalid: bool) -> None:
     if tally.error is not None:
-        raise MailApiError(
+        cls = RefusedError if isinstance(tally.error, RefusedError) else MailApiError
+        raise cls(
             f"stopped after {redact(f'{type(tally.error).__name__}: {tally.error}')}; what was written is in the "
             "snapshot, so a retry writes only the rest"
         ) from None
     if tally.refused and not skip_invalid:
-        raise MailApiError(tally.refused.report() + "\n(with skip_invalid=True they are counted as failed)")
+        raise RefusedError(
+            tally.refused.report() + "\nThe API would refuse them again, so the task fails without retries "
+            "(with skip_invalid=True they are counted as failed)."
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry, SendUnit
-from airflow_provider_legallymail.exceptions import MailApiError, ValidationError
+from airflow_provider_legallymail.exceptions import MailApiError, RefusedError, ValidationError
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
 from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
@@ -205,13 +205,13 @@ class Sender:
         if error is None and result is not None:
             self.sent += len(batch.recipients)
             entry.update(status="adopted" if result.get("adopted") else "sent", accepted=result.get("accepted"))
-        elif isinstance(error, AirflowFailException):  # an earlier try's outcome unknown (or on_retry=fail)
-            self.blocked.append(f"batch {batch.index}")
-            entry.update(status="unknown", error=redact(str(error)))
         elif isinstance(error, ValidationError) and error.status_code == 400:
             self.failed += len(batch.recipients)
             self.refused.append(batch.index)
             entry.update(status="refused", error=redact(str(error)))
+        elif isinstance(error, AirflowFailException) and not isinstance(error, MailApiError):
+            self.blocked.append(f"batch {batch.index}")  # an earlier try's outcome unknown (or on_retry=fail)
+            entry.update(status="unknown", error=redact(str(error)))
         else:
             self.failed += len(batch.recipients)
             self.error = self.error or error
@@ -223,7 +223,8 @@ class Sender:
     def raise_if_needed(self, skip_invalid: bool) -> None:
         """After pass 2: a retry can help with errors and refusals; unknown outcomes need a person."""
         if self.error is not None:
-            raise MailApiError(
+            cls = RefusedError if isinstance(self.error, RefusedError) else MailApiError
+            raise cls(
                 f"stopped sending after {redact(f'{type(self.error).__name__}: {self.error}')}; "
                 f"{self.sent} recipient(s) went out and are recorded in the ledger. A retry sends only what is "
                 "not recorded as sent (a batch whose outcome is unknown is sent again only with on_retry='resend')"
@@ -241,8 +242,9 @@ class Sender:
                 "on_retry='resend' to send those batches again (batches that went out are still adopted)."
             )
         if self.refused and not skip_invalid:
-            raise MailApiError(
+            raise RefusedError(
                 f"the API refused {len(self.refused)} batch(es) (HTTP 400; batches {self.refused[:20]}); "
-                "every other batch went out. A retry sends only the refused batches; with skip_invalid=True "
-                "refused batches are counted as failed instead."
+                "every other batch went out. The same request would be refused again, so the task fails without "
+                "retries: fix the rows and clear the task to send only the refused batches, or use "
+                "skip_invalid=True to count refused batches as failed."
             )

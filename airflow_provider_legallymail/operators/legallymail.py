@@ -62,21 +62,23 @@ class _LegallyMailSendOperator(BaseOperator):
         return {"dashboard": f"{self.hook.settings.base_url}/dashboard"}
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.compat import AirflowFailException
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
         from airflow_provider_legallymail.delivery.ledger import SendLedger
-        from airflow_provider_legallymail.exceptions import ValidationError
 
-        try:
-            units = self.build_units()  # every check runs before anything is sent
-        except ValidationError as exc:
-            raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
+        units = self.build_units()  # every check runs before anything is sent; a ValidationError is not retried
         ti = context["ti"]
         map_index = ti.map_index if ti.map_index is not None else -1
         ledger = SendLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, map_index).load()
         ledger.start_try(ti.try_number)
         dag_run = context.get("dag_run")
-        deliverer = Deliverer(ledger, OnRetry(self.on_retry), ti.try_number, getattr(dag_run, "start_date", None))
+        settings = self.hook.settings
+        deliverer = Deliverer(
+            ledger,
+            OnRetry(self.on_retry),
+            ti.try_number,
+            getattr(dag_run, "start_date", None),
+            settle_seconds=settings.timeout + settings.settle_seconds,  # when a lost send can no longer commit
+        )
         results: list[dict[str, Any]] = []
         for unit in units:
             results.append(deliverer.deliver(unit))

@@ -15,6 +15,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
 from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.validation import fail
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,12 +29,6 @@ MODES = ("upsert", "mirror")
 
 def _map_index(ti: Any) -> int:
     return ti.map_index if ti.map_index is not None else -1
-
-
-def _bad_input(exc: Exception) -> Exception:
-    from airflow_provider_legallymail.compat import AirflowFailException
-
-    return AirflowFailException(str(exc))
 
 
 class _LegitmailerOperator(BaseOperator):
@@ -69,15 +64,11 @@ class _SourceOperator(_LegitmailerOperator):
         self.max_active_requests = max_active_requests
 
     def checked_source(self) -> tuple[RowSource, int]:
-        from airflow_provider_legallymail.exceptions import ValidationError
         from airflow_provider_legallymail.legitmailer.row_sources import row_source
         from airflow_provider_legallymail.legitmailer.threads import active_requests
 
-        try:
-            source = row_source(getattr(self, self.rows_field), self.conn_id, self.sql, self.rows_field)
-            return source, active_requests(self.max_active_requests)
-        except ValidationError as exc:
-            raise _bad_input(exc) from exc
+        source = row_source(getattr(self, self.rows_field), self.conn_id, self.sql, self.rows_field)
+        return source, active_requests(self.max_active_requests)
 
 
 class TemplateBatchOperator(_SourceOperator):
@@ -138,16 +129,13 @@ class TemplateBatchOperator(_SourceOperator):
 
         source, max_active = self.checked_source()
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise _bad_input(ValueError(f"batch_size: {self.batch_size!r} is not a positive whole number"))
+            raise fail("batch_size", f"{self.batch_size!r} is not a positive whole number")
         ti = context["ti"]
         ledger = ShardedLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, _map_index(ti), shard_of=shard_of)
         ledger.load().start_try(ti.try_number)  # before any request, so a retry knows this try began
         tokens = template_tokens(self.hook, self.template)
         with scratch_db("batch") as (db, _):
-            try:
-                checked = check_recipients(db, source, tokens, dedupe=self.dedupe)
-            except ValidationError as exc:  # an unreadable file, a connection that is not SQL
-                raise _bad_input(exc) from exc
+            checked = check_recipients(db, source, tokens, dedupe=self.dedupe)
             batches = math.ceil(checked.to_send / self.batch_size)
             self.log.info(
                 "Template %r (tokens: %s): %d row(s) from %s; %d to send in %d batch(es), %d duplicate(s), %d invalid",
@@ -161,7 +149,7 @@ class TemplateBatchOperator(_SourceOperator):
                 checked.invalid.count,
             )
             if checked.invalid and not self.skip_invalid:
-                raise _bad_input(ValueError(checked.invalid.report() + "\nNothing was sent."))
+                raise ValidationError(checked.invalid.report() + "\nNothing was sent.")
             if checked.invalid:
                 self.log.warning("Skipping invalid rows (skip_invalid=True):\n%s", checked.invalid.report())
             sender = Sender(
@@ -233,12 +221,11 @@ class ContactSyncOperator(_SourceOperator):
         self.snapshot_path = snapshot_path
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.exceptions import ValidationError
         from airflow_provider_legallymail.legitmailer.contact_sync import SyncRequest, sync_contacts
 
         source, max_active = self.checked_source()
         if not str(self.key or "").strip() or self.key == "email":
-            raise _bad_input(ValueError(f"key: {self.key!r} cannot be the customer id column"))
+            raise fail("key", f"{self.key!r} cannot be the customer id column")
         request = SyncRequest(
             contact_list=self.contact_list,
             key=self.key,
@@ -248,10 +235,7 @@ class ContactSyncOperator(_SourceOperator):
             skip_invalid=self.skip_invalid,
             max_active=max_active,
         )
-        try:
-            return sync_contacts(self.hook, source, request)
-        except ValidationError as exc:
-            raise _bad_input(exc) from exc
+        return sync_contacts(self.hook, source, request)
 
 
 class LegitmailerSendEmailOperator(_LegitmailerOperator):
@@ -327,7 +311,6 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
 
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
         from airflow_provider_legallymail.delivery.ledger import SendLedger
-        from airflow_provider_legallymail.exceptions import ValidationError
         from airflow_provider_legallymail.legitmailer.single_send import OutgoingEmail, clock, delay_of, wait_until
 
         email = OutgoingEmail(
@@ -340,11 +323,8 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
             self.token_map,
             self.validate,
         )
-        try:
-            email.check()
-            delay = delay_of(self.delay, self.send_at, clock())
-        except ValidationError as exc:
-            raise _bad_input(exc) from exc
+        email.check()
+        delay = delay_of(self.delay, self.send_at, clock())
         ti = context["ti"]
         ledger = SendLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, _map_index(ti)).load()
         ledger.start_try(ti.try_number)
@@ -399,10 +379,6 @@ class CancelDelayedEmailOperator(_LegitmailerOperator):
         self.request_id = request_id
 
     def execute(self, context: Context) -> None:
-        from airflow_provider_legallymail.exceptions import ValidationError
 
-        try:
-            self.hook.cancel_queued_email(self.request_id)
-        except ValidationError as exc:
-            raise _bad_input(exc) from exc
+        self.hook.cancel_queued_email(self.request_id)
         self.log.info("Cancelled the queued email %s", self.request_id)

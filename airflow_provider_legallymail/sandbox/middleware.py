@@ -12,6 +12,7 @@ import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -122,6 +123,8 @@ class SandboxMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
+                date = formatdate(self.sandbox.now(), usegmt=True).encode()  # the sandbox clock, as APIs do
+                message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
             await send(message)
 
         try:

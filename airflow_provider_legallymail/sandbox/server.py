@@ -38,6 +38,7 @@ def uvicorn_config(sandbox: Sandbox, sock: socket.socket, log_level: str = "warn
         http=SandboxH11Protocol,
         lifespan="off",
         access_log=False,
+        date_header=False,  # the middleware sends the sandbox clock's Date
         log_level=log_level,
         timeout_graceful_shutdown=2,
     )
