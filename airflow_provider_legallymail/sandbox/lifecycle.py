@@ -22,7 +22,6 @@ BOUNCES = {
     "softbounce": ("Soft Bounce", "Recipient inbox full"),
 }
 SEND_FAILURE = ("Send Failure", "Recipient address rejected")
-FAILED_STATES = frozenset({EmailStatus.FAILED, EmailStatus.BOUNCED})
 
 
 @dataclass(frozen=True)
@@ -60,17 +59,12 @@ def recipient_view(recipient: RecipientRecord, created_at: float, now: float, cf
 
 
 def email_status(views: list[RecipientView], multi: bool) -> EmailStatus:
-    """A single email has its recipient's status; a multi-recipient email has the parent status rule."""
-    if not multi:
-        return views[0].status
-    statuses = [v.status for v in views]
-    if all(s == EmailStatus.READ for s in statuses):
-        return EmailStatus.READ
-    if all(s in FAILED_STATES for s in statuses):
-        return EmailStatus.FAILED
-    if all(s in FAILED_STATES or s.reached(EmailStatus.DELIVERED) for s in statuses):
-        return EmailStatus.DELIVERED
-    return EmailStatus.PENDING
+    """A single email has its recipient's status; a multi-recipient email's own status stays ``pending``.
+
+    The documented ``GET /api/email`` example shows a group still ``pending`` while its recipients are
+    ``read`` and ``delivered``: the group status is no aggregate, and clients must decide from the recipients.
+    """
+    return EmailStatus.PENDING if multi else views[0].status
 
 
 def email_views(email: EmailRecord, now: float, cfg: SandboxConfig) -> list[RecipientView]:

@@ -68,7 +68,7 @@ def test_multi_recipient_email_with_attachments(
     assert files == {"note.txt": b"hello", "doc.pdf": b"%PDF-1.4 tiny"}
     sandbox.advance(40)
     email = lm_hook.get_email(result.tracking_id)
-    assert email.status == EmailStatus.DELIVERED  # everyone read, bounced or failed -> not all read
+    assert email.status == EmailStatus.PENDING  # a group's own status stays pending, as documented
     by_address = {r.email: r for r in email.recipients}
     assert by_address["a@example.com"].status == EmailStatus.READ
     assert (by_address["b+bounce@example.com"].status, by_address["b+bounce@example.com"].error_details) == (
