@@ -15,6 +15,7 @@ import uvicorn
 from airflow_provider_legallymail.sandbox.config import (
     DEFAULT_LEGALLYMAIL_TOKEN,
     DEFAULT_LEGITMAILER_TOKEN,
+    READ_CERTIFICATES,
     SandboxConfig,
 )
 from airflow_provider_legallymail.sandbox.runtime import Sandbox
@@ -33,6 +34,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--credits", type=int, default=100, help="email credits (default 100)")
     parser.add_argument("--sms-credits", type=int, default=50, help="SMS credits (default 50)")
     parser.add_argument("--max-recipients", type=int, default=10, help="recipients per send (default 10)")
+    parser.add_argument(
+        "--read-certificates",
+        default="read_only",
+        choices=READ_CERTIFICATES,
+        help="certificates a recipient lists once read: read_only (as documented, default) or delivered_and_read",
+    )
     parser.add_argument("--db", default=None, metavar="PATH", help="SQLite file to keep the state in")
     parser.add_argument("--legallymail-token", default=DEFAULT_LEGALLYMAIL_TOKEN)
     parser.add_argument("--legitmailer-token", default=DEFAULT_LEGITMAILER_TOKEN)
@@ -50,6 +57,7 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
         speed=args.speed,
+        read_certificates=args.read_certificates,
         db_path=args.db,
     )
 

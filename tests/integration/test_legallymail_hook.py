@@ -40,7 +40,7 @@ def test_single_email_reaches_read_with_verified_certificates(sandbox: SandboxSe
     email = lm_hook.get_email(result.tracking_id)
     assert email.status == EmailStatus.READ and email.read_at is not None and email.delivered_at is not None
     assert str(email.read_at.timezone_name) == "Europe/Madrid"
-    assert [c.certificate_type for c in email.all_certificates()] == ["delivered", "read"]
+    assert [c.certificate_type for c in email.all_certificates()] == ["read"]
     for certificate in email.all_certificates():
         assert certificate.pdf_download_url is not None
         pdf = lm_hook.download(certificate.pdf_download_url)

@@ -51,7 +51,9 @@ def test_config_from_arguments() -> None:
         2,
         "x.db",
     )
-    assert args.host == "127.0.0.1"
+    assert (args.host, config.read_certificates) == ("127.0.0.1", "read_only")
+    both = cli.config_from(cli.parse_args(["--read-certificates", "delivered_and_read"]))
+    assert both.read_certificates == "delivered_and_read"
 
 
 def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:

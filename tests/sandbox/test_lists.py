@@ -60,7 +60,7 @@ def test_email_lookup_by_recipient_tracking_id(sandbox: SandboxServer, lm: Api) 
         "Hard Bounce",
     )
     first = get_email(lm, data["recipients"][0]["tracking_id"])
-    assert [c["certificate_type"] for c in first["certificates"]] == ["delivered", "read"]
+    assert [c["certificate_type"] for c in first["certificates"]] == ["read"]
 
 
 def test_unknown_or_missing_tracking_id(lm: Api) -> None:

@@ -27,7 +27,7 @@ def test_default_timeline_sent_delivered_read(sandbox: SandboxServer, lm: Api) -
     sandbox.advance(25)
     email = get_email(lm, tracking_id)
     assert email["status"] == "read" and email["read_at"]
-    assert [c["certificate_type"] for c in email["certificates"]] == ["delivered", "read"]
+    assert [c["certificate_type"] for c in email["certificates"]] == ["read"]  # as documented: read only
 
 
 def test_times_follow_the_timeline(sandbox: SandboxServer, lm: Api) -> None:
