@@ -39,7 +39,7 @@ def test_times_follow_the_timeline(sandbox: SandboxServer, lm: Api) -> None:
     assert (parse(email["read_at"]) - sent).total_seconds() == 30
 
 
-def test_hard_and_soft_bounces(sandbox: SandboxServer, lm: Api) -> None:
+def test_hard_bounce_is_bounced_and_soft_bounce_is_delivered_with_the_error(sandbox: SandboxServer, lm: Api) -> None:
     data = send_email(lm, "a+bounce@example.com, b+softbounce@example.com")
     sandbox.advance(4)
     assert {r["status"] for r in get_email(lm, data["tracking_id"])["recipients"]} == {"sent"}
@@ -47,21 +47,27 @@ def test_hard_and_soft_bounces(sandbox: SandboxServer, lm: Api) -> None:
     email = get_email(lm, data["tracking_id"])
     details = {r["email"]: (r["status"], r["error_status"], r["error_details"]) for r in email["recipients"]}
     assert details["a+bounce@example.com"] == ("bounced", "Hard Bounce", "Mailbox does not exist")
-    assert details["b+softbounce@example.com"] == ("bounced", "Soft Bounce", "Recipient inbox full")
-    assert email["status"] == "pending"
-    assert email["error_status"] == "Hard Bounce"
-    assert all(r["certificates"] == [] for r in email["recipients"])
+    assert details["b+softbounce@example.com"] == ("delivered", "Soft Bounce", "Recipient inbox full")
+    hard, soft = email["recipients"]
+    assert hard["certificates"] == [] and hard["delivered_at"] is None
+    assert [c["certificate_type"] for c in soft["certificates"]] == ["delivered"] and soft["delivered_at"]
+    assert (email["status"], email["error_status"]) == ("pending", "Hard Bounce")
 
 
-def test_single_bounce_has_error_fields_at_top_level(sandbox: SandboxServer, lm: Api) -> None:
+def test_soft_bounce_stays_delivered_until_marked_read(sandbox: SandboxServer, lm: Api) -> None:
     tracking_id = send_email(lm, "a+softbounce@example.com")["tracking_id"]
-    sandbox.advance(10)
+    sandbox.advance(3600)
     email = get_email(lm, tracking_id)
-    assert (email["status"], email["error_status"], email["error_details"]) == (
-        "bounced",
+    assert (email["status"], email["error_status"], email["error_details"], email["read_at"]) == (
+        "delivered",
         "Soft Bounce",
         "Recipient inbox full",
+        None,
     )
+    assert sandbox.mark_read(tracking_id) == [tracking_id]
+    email = get_email(lm, tracking_id)
+    assert (email["status"], email["error_details"]) == ("read", "Recipient inbox full")
+    assert [c["certificate_type"] for c in email["certificates"]] == ["read"]
 
 
 def test_noread_stays_delivered_until_marked_read(sandbox: SandboxServer, lm: Api) -> None:
