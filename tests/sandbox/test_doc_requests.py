@@ -15,7 +15,7 @@ from airflow_provider_legallymail.sandbox.server import SandboxServer
 from tests import api_examples as ex
 from tests.sandbox import doc_requests as doc
 from tests.sandbox.contract import assert_conforms, conforms
-from tests.sandbox.support import Api, b64, lt_error, sample_pdf
+from tests.sandbox.support import Api, b64, lt_error
 
 
 class Examples:
@@ -38,13 +38,9 @@ class Examples:
         return response.json()
 
 
-def pdf_values() -> dict[str, str]:
-    pdf = b64(sample_pdf())
-    return {"base64_encoded_file_content_here": pdf, "BASE64_CONTENT_HERE": pdf}
-
-
 def test_every_legallymail_request_example_succeeds(sandbox: SandboxServer, lm: Api) -> None:
-    run = Examples(lm, pdf_values())
+    pdf = b64(sandbox.sample_pdf())  # GET /_sandbox/samples/contract.pdf
+    run = Examples(lm, {"base64_encoded_file_content_here": pdf, "BASE64_CONTENT_HERE": pdf})
     multi = run.ok(doc.LM_SEND_MULTI)
     assert_conforms(multi, ex.LM_SEND_MULTI)
     assert (multi["data"]["success_count"], multi["data"]["fail_count"]) == (3, 0)
