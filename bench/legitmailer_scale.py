@@ -79,7 +79,7 @@ def child(scenario: str, path: str, limit: int | None, snapshots: str) -> None:
         rows = result["sent"]
     elif scenario == "naive-batch":
         for row in _rows(path, limit):
-            hook.send_template_email("welcome", row["email"], {"first_name": row["first_name"]})
+            hook.send_template_email("welcome", row["email"], {"name": row["name"]})
             rows += 1
     elif scenario == "sync":
         op = ContactSyncOperator(task_id="sync", contact_list="customers", source=path, snapshot_path=snapshots)
@@ -184,7 +184,7 @@ def main() -> None:
 
         def people(count: int) -> str:
             rows = ((f"user{i}@example.com", f"User{i}") for i in range(count))
-            return write_csv(work / f"people-{count}.csv", ["email", "first_name"], rows)
+            return write_csv(work / f"people-{count}.csv", ["email", "name"], rows)
 
         def contacts(count: int, changed: bool) -> str:
             rows = (

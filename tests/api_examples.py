@@ -260,3 +260,20 @@ LT_CONTACT: dict[str, Any] = {
     "email": "ana@example.com",
     "data": [{"name": "contact"}],
 }
+
+# Legitmailer answers exactly as the vendor docs print them (the constants above are shortened for unit tests).
+LT_TEMPLATE_DOC: dict[str, Any] = {
+    "contentType": "text/html",
+    "fromEmail": "contact@legitmailer.com",
+    "name": "registration",
+    "subject": "Welcome to legitmailer",
+    "body": "<h3>hi ${username},</h3>\r\n<br/>\r\nWelcome to legitmailer. Discover new things\r\n<br/>\r\n\r\n\r\n"
+    "Best,<br/>\r\nTeam Legitmailer",
+    "tokens": ["username"],
+}
+LT_CONTACT_DOC: dict[str, Any] = {
+    "contactListName": "sdfsdfsdf",
+    "customerId": "43223",
+    "email": "contact@legitmailer.com",
+    "data": [{"name": "contact"}],
+}

@@ -72,6 +72,7 @@ from airflow_provider_legallymail.sandbox.server import SandboxServer  # noqa: E
 
 # The plugin's fixtures, used with the config below: time frozen (tests advance it), no rate limit.
 legallymail_sandbox_server = pytest_plugin.legallymail_sandbox_server
+legallymail_sandbox_connection_extras = pytest_plugin.legallymail_sandbox_connection_extras
 legallymail_sandbox = pytest_plugin.legallymail_sandbox
 
 

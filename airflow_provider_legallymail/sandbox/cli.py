@@ -1,6 +1,7 @@
 """``legallymail-sandbox``: serve the sandbox in the foreground until Ctrl-C.
 
-Prints both base URLs and the two ``AIRFLOW_CONN_...`` lines to paste into a shell.
+Prints both base URLs, the two ``AIRFLOW_CONN_...`` lines to paste into a shell (and the same connections
+as URIs), where the samples are, and the seeded templates and contact lists.
 """
 
 from __future__ import annotations
@@ -15,16 +16,34 @@ import uvicorn
 from airflow_provider_legallymail.sandbox.config import (
     DEFAULT_LEGALLYMAIL_TOKEN,
     DEFAULT_LEGITMAILER_TOKEN,
+    READ_CERTIFICATES,
     SandboxConfig,
 )
 from airflow_provider_legallymail.sandbox.runtime import Sandbox
+from airflow_provider_legallymail.sandbox.samples import SAMPLE_PDF_PATH, SAMPLES_PATH, seed_lines
 from airflow_provider_legallymail.sandbox.server import SandboxServer, bind, uvicorn_config
 
 DEFAULT_PORT = 8765
+STOP_HINT = "Serving until Ctrl-C."
+EPILOG = "\n".join(
+    [
+        "Once running, the control API (no auth) says what you need to call the APIs:",
+        f"  GET {SAMPLES_PATH:<32}templates (tokens), contact lists (columns), outcome tags, sample PDF",
+        f"  GET {SAMPLE_PDF_PATH:<32}a PDF to sign (POST /api/signature/send) or attach",
+        f"  GET {'/_sandbox/docs':<32}every control endpoint (OpenAPI)",
+        "",
+        *seed_lines(),
+    ]
+)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="legallymail-sandbox", description="Local LegallyMail + Legitmailer API")
+    parser = argparse.ArgumentParser(
+        prog="legallymail-sandbox",
+        description="Local LegallyMail + Legitmailer API",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     parser.add_argument("--speed", type=float, default=1.0, help="sandbox seconds per real second (default 1)")
@@ -33,6 +52,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--credits", type=int, default=100, help="email credits (default 100)")
     parser.add_argument("--sms-credits", type=int, default=50, help="SMS credits (default 50)")
     parser.add_argument("--max-recipients", type=int, default=10, help="recipients per send (default 10)")
+    parser.add_argument(
+        "--read-certificates",
+        default="read_only",
+        choices=READ_CERTIFICATES,
+        help="certificates a recipient lists once read: read_only (as documented, default) or delivered_and_read",
+    )
     parser.add_argument("--db", default=None, metavar="PATH", help="SQLite file to keep the state in")
     parser.add_argument("--legallymail-token", default=DEFAULT_LEGALLYMAIL_TOKEN)
     parser.add_argument("--legitmailer-token", default=DEFAULT_LEGITMAILER_TOKEN)
@@ -50,6 +75,7 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
         speed=args.speed,
+        read_certificates=args.read_certificates,
         db_path=args.db,
     )
 
@@ -62,6 +88,16 @@ def banner(server: SandboxServer) -> str:
         "",
     ]
     lines += [f"export {name}={shlex.quote(value)}" for name, value in server.connection_env().items()]
+    lines.append("# or the same connections as URIs (the path lands in the connection's schema field):")
+    lines += [f"# export {name}={shlex.quote(value)}" for name, value in server.connection_uris().items()]
+    lines += [
+        "",
+        f"Samples:             {server.url}{SAMPLES_PATH} (templates, contact lists, outcome tags)",
+        f"Sample PDF to sign:  {server.url}{SAMPLE_PDF_PATH}",
+        *seed_lines(),
+        "",
+        STOP_HINT,
+    ]
     return "\n".join(lines)
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from airflow_provider_legallymail import limits
 
 DEFAULT_LEGALLYMAIL_TOKEN = "sandbox-legallymail-token"
 DEFAULT_LEGITMAILER_TOKEN = "sandbox-legitmailer-key"
+
+# Which certificates a recipient that has read lists: only ``read`` (as the documented example shows), or
+# ``delivered`` and ``read`` (the docs do not say the real API drops the delivered one; test both).
+ReadCertificates = Literal["read_only", "delivered_and_read"]
+READ_CERTIFICATES: tuple[str, ...] = get_args(ReadCertificates)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class SandboxConfig:
     signature_ttl: float = 7 * 24 * 3600.0
     sms_delivered_after: float = 5.0
     sms_confirmed_after: float = 10.0
+    read_certificates: ReadCertificates = "read_only"
     db_path: str | None = None
     account_email: str = "sandbox@example.com"
     account_name: str = "Sandbox User"
@@ -52,6 +59,8 @@ class SandboxConfig:
         for name in ("delivered_after", "read_after", "sign_after", "sms_delivered_after", "sms_confirmed_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.read_certificates not in READ_CERTIFICATES:
+            raise ValueError(f"read_certificates must be one of {', '.join(READ_CERTIFICATES)}")
         if self.signature_ttl <= 0:
             raise ValueError("signature_ttl must be > 0")
         try:

@@ -17,12 +17,13 @@ from airflow_provider_legallymail.sandbox.records import (
 )
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 
-BOUNCES = {
-    "bounce": ("Hard Bounce", "Mailbox does not exist"),
-    "softbounce": ("Soft Bounce", "Recipient inbox full"),
-}
+HARD_BOUNCE = ("Hard Bounce", "Mailbox does not exist")
+# A soft bounce, as the documented example shows one: the recipient is still ``delivered`` (with a delivered
+# certificate) and carries the error; the list endpoint's ``error_status`` reads "Soft Bounce".
+SOFT_BOUNCE = ("Soft Bounce", "Recipient inbox full")
 SEND_FAILURE = ("Send Failure", "Recipient address rejected")
-FAILED_STATES = frozenset({EmailStatus.FAILED, EmailStatus.BOUNCED})
+# Outcomes that are never read unless the control API marks them read.
+UNREAD_OUTCOMES = frozenset({"noread", "softbounce"})
 
 
 @dataclass(frozen=True)
@@ -40,37 +41,32 @@ def recipient_view(recipient: RecipientRecord, created_at: float, now: float, cf
     if recipient.outcome == "fail":
         return RecipientView(EmailStatus.FAILED, None, error_status=SEND_FAILURE[0], error_details=SEND_FAILURE[1])
     delivered_at = created_at + cfg.delivered_after
-    if recipient.outcome in BOUNCES:
+    if recipient.outcome == "bounce":
         if now < delivered_at:
             return RecipientView(EmailStatus.SENT, created_at)
-        error_status, details = BOUNCES[recipient.outcome]
-        return RecipientView(EmailStatus.BOUNCED, created_at, error_status=error_status, error_details=details)
+        return RecipientView(EmailStatus.BOUNCED, created_at, error_status=HARD_BOUNCE[0], error_details=HARD_BOUNCE[1])
+    error_status, error_details = SOFT_BOUNCE if recipient.outcome == "softbounce" else (None, None)
     reads = [t for t in (recipient.read_marked_at,) if t is not None]
-    if recipient.outcome != "noread":
+    if recipient.outcome not in UNREAD_OUTCOMES:
         reads.append(created_at + cfg.read_after)
     read_at = min(reads) if reads else None
     if read_at is not None and read_at <= now:
         delivered_at = min(delivered_at, read_at)
-        return RecipientView(
-            EmailStatus.READ, created_at, delivered_at, read_at, stages=[("delivered", delivered_at), ("read", read_at)]
-        )
+        stages = [("delivered", delivered_at), ("read", read_at)]
+        return RecipientView(EmailStatus.READ, created_at, delivered_at, read_at, error_status, error_details, stages)
     if delivered_at <= now:
-        return RecipientView(EmailStatus.DELIVERED, created_at, delivered_at, stages=[("delivered", delivered_at)])
+        stages = [("delivered", delivered_at)]
+        return RecipientView(EmailStatus.DELIVERED, created_at, delivered_at, None, error_status, error_details, stages)
     return RecipientView(EmailStatus.SENT, created_at)
 
 
 def email_status(views: list[RecipientView], multi: bool) -> EmailStatus:
-    """A single email has its recipient's status; a multi-recipient email has the parent status rule."""
-    if not multi:
-        return views[0].status
-    statuses = [v.status for v in views]
-    if all(s == EmailStatus.READ for s in statuses):
-        return EmailStatus.READ
-    if all(s in FAILED_STATES for s in statuses):
-        return EmailStatus.FAILED
-    if all(s in FAILED_STATES or s.reached(EmailStatus.DELIVERED) for s in statuses):
-        return EmailStatus.DELIVERED
-    return EmailStatus.PENDING
+    """A single email has its recipient's status; a multi-recipient email's own status stays ``pending``.
+
+    The documented ``GET /api/email`` example shows a group still ``pending`` while its recipients are
+    ``read`` and ``delivered``: the group status is no aggregate, and clients must decide from the recipients.
+    """
+    return EmailStatus.PENDING if multi else views[0].status
 
 
 def email_views(email: EmailRecord, now: float, cfg: SandboxConfig) -> list[RecipientView]:

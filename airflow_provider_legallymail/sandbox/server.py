@@ -14,6 +14,7 @@ import threading
 import time
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import requests
 import uvicorn
@@ -23,6 +24,7 @@ from airflow_provider_legallymail.sandbox.app import create_app
 from airflow_provider_legallymail.sandbox.config import SandboxConfig
 from airflow_provider_legallymail.sandbox.protocol import SandboxH11Protocol
 from airflow_provider_legallymail.sandbox.runtime import Sandbox
+from airflow_provider_legallymail.sandbox.samples import SAMPLE_PDF_PATH
 
 STARTUP_TIMEOUT = 15.0
 LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body"})
@@ -160,6 +162,19 @@ class SandboxServer:
         }
         return {"AIRFLOW_CONN_LEGALLYMAIL_DEFAULT": json.dumps(lm), "AIRFLOW_CONN_LEGITMAILER_DEFAULT": json.dumps(lt)}
 
+    def connection_uris(self) -> dict[str, str]:
+        """The same two connections in Airflow's URI form, ``legitmailer://:KEY@127.0.0.1:PORT/legitmailer``:
+        host and port of this server, the API's prefix as the path (which Airflow puts in ``schema``)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        forms = (
+            ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "legallymail", self.legallymail_token, LEGALLYMAIL_PREFIX),
+            ("AIRFLOW_CONN_LEGITMAILER_DEFAULT", "legitmailer", self.legitmailer_token, LEGITMAILER_PREFIX),
+        )
+        return {
+            name: f"{scheme}://:{quote(token, safe='')}@{host}:{self.port}{prefix}"
+            for name, scheme, token, prefix in forms
+        }
+
     # -- control helpers ---------------------------------------------------------------------------
     def control(self, method: str, path: str, payload: Any = None, params: dict[str, Any] | None = None) -> Any:
         """Call the control API (``/_sandbox{path}``) and return its JSON; raises on an error status."""
@@ -172,6 +187,17 @@ class SandboxServer:
 
     def reset(self) -> None:
         self.control("POST", "/reset")
+
+    def samples(self) -> dict[str, Any]:
+        """Seeded templates (tokens), contact lists (columns), outcome tags and the sample PDF's URL."""
+        result: dict[str, Any] = self.control("GET", "/samples")
+        return result
+
+    def sample_pdf(self) -> bytes:
+        """The sample PDF to sign or attach (``GET /_sandbox/samples/contract.pdf``)."""
+        response = self._session.get(f"{self.url}{SAMPLE_PDF_PATH}", timeout=10)
+        response.raise_for_status()
+        return response.content
 
     def clock(self) -> dict[str, Any]:
         result: dict[str, Any] = self.control("GET", "/clock")

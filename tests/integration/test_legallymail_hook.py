@@ -40,7 +40,7 @@ def test_single_email_reaches_read_with_verified_certificates(sandbox: SandboxSe
     email = lm_hook.get_email(result.tracking_id)
     assert email.status == EmailStatus.READ and email.read_at is not None and email.delivered_at is not None
     assert str(email.read_at.timezone_name) == "Europe/Madrid"
-    assert [c.certificate_type for c in email.all_certificates()] == ["delivered", "read"]
+    assert [c.certificate_type for c in email.all_certificates()] == ["read"]
     for certificate in email.all_certificates():
         assert certificate.pdf_download_url is not None
         pdf = lm_hook.download(certificate.pdf_download_url)
@@ -68,7 +68,7 @@ def test_multi_recipient_email_with_attachments(
     assert files == {"note.txt": b"hello", "doc.pdf": b"%PDF-1.4 tiny"}
     sandbox.advance(40)
     email = lm_hook.get_email(result.tracking_id)
-    assert email.status == EmailStatus.DELIVERED  # everyone read, bounced or failed -> not all read
+    assert email.status == EmailStatus.PENDING  # a group's own status stays pending, as documented
     by_address = {r.email: r for r in email.recipients}
     assert by_address["a@example.com"].status == EmailStatus.READ
     assert (by_address["b+bounce@example.com"].status, by_address["b+bounce@example.com"].error_details) == (

@@ -16,14 +16,14 @@ def test_test_connection_and_templates(lt_hook: LegitmailerHook) -> None:
     templates = {t.name: t.template_id for t in lt_hook.list_templates()}
     assert templates["registration"] == "cmVnaXN0cmF0aW9u"
     template = lt_hook.get_template(templates["welcome"])
-    assert (template.name, template.tokens, template.content_type) == ("welcome", ["first_name"], "text/html")
+    assert (template.name, template.tokens, template.content_type) == ("welcome", ["name"], "text/html")
     with pytest.raises(NotFoundError):
         lt_hook.get_template("bm9wZQ")
 
 
 def test_send_email_and_template_email(sandbox: SandboxServer, lt_hook: LegitmailerHook) -> None:
     plain = lt_hook.send_email("info@example.com", "ana@example.com", "hello", "FYI", content_type="text/plain")
-    templated = lt_hook.send_template_email("welcome", "ana@example.com", {"first_name": "Ana"}, validate=True)
+    templated = lt_hook.send_template_email("welcome", "ana@example.com", {"name": "Ana"}, validate=True)
     sent = sandbox.legitmailer_sent()
     assert [s["tracking_id"] for s in sent] == [plain.tracking_id, templated.tracking_id]
     assert (sent[0]["content_type"], sent[0]["body"]) == ("text/plain", "FYI")
@@ -62,7 +62,7 @@ def test_template_batch(sandbox: SandboxServer, lt_hook: LegitmailerHook) -> Non
 
 def test_delayed_sends_and_cancellation(sandbox: SandboxServer, lt_hook: LegitmailerHook) -> None:
     kept = lt_hook.queue_email("info@example.com", "ana@example.com", "later", "FYI", delay=timedelta(minutes=5))
-    cancelled = lt_hook.queue_template_email("welcome", "bo@example.com", {"first_name": "Bo"}, delay=60)
+    cancelled = lt_hook.queue_template_email("welcome", "bo@example.com", {"name": "Bo"}, delay=60)
     assert kept.request_id and cancelled.request_id
     lt_hook.cancel_queued_email(cancelled.request_id)
     sandbox.advance(299)

@@ -81,7 +81,7 @@ def test_template_batch_from_sql_through_a_sqlite_connection(
 
 
 def test_validate_true_lets_the_api_refuse_a_batch(sandbox: SandboxServer) -> None:
-    rows = [{"email": f"v{i}@example.com", "first_name": "V"} for i in range(10)]
+    rows = [{"email": f"v{i}@example.com", "name": "V"} for i in range(10)]
     rows[7]["email"] = "v7+invalid@example.com"  # the sandbox's undeliverable address
     result = execute(
         TemplateBatchOperator(
@@ -103,7 +103,7 @@ def batch_dag(dag_id: str, on_retry: str) -> Any:
                  default_args={{"retries": 1, "retry_delay": pendulum.duration(seconds=0)}}) as dag:
             TemplateBatchOperator(
                 task_id="send", template="welcome", batch_size=10, max_active_requests=1, on_retry="{on_retry}",
-                recipients=[{{"email": f"d{{i}}@example.com", "first_name": f"D{{i}}"}} for i in range(30)],
+                recipients=[{{"email": f"d{{i}}@example.com", "name": f"D{{i}}"}} for i in range(30)],
             )
         """,
     )
@@ -200,7 +200,7 @@ def test_contact_sync_rejects_unknown_columns_per_row(sandbox: SandboxServer, tm
 def test_delayed_send_then_cancel(sandbox: SandboxServer) -> None:
     request_id = execute(
         LegitmailerSendEmailOperator(
-            task_id="send", template="welcome", email="later@example.com", token_map={"first_name": "L"}, delay=300
+            task_id="send", template="welcome", email="later@example.com", token_map={"name": "L"}, delay=300
         )
     )
     assert sandbox.legitmailer_sent() == []

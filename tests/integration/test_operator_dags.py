@@ -63,7 +63,7 @@ def test_three_operators_with_inputs_from_xcom_mapping_and_links(sandbox: Sandbo
     assert {hook.get_sms(u).recipient for u in uuids} == {"+34600000001", "+34600000002"}
 
     sandbox.advance(30)
-    assert hook.get_email(detail.tracking_id).status is EmailStatus.READ
+    assert {r.status for r in hook.get_email(detail.tracking_id).recipients} == {EmailStatus.READ}
 
 
 def test_notifier_fired_twice_sends_one_sms(sandbox: SandboxServer) -> None:

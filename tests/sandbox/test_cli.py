@@ -23,7 +23,11 @@ def test_serves_until_interrupted() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(6)]
+        lines = []
+        for line in process.stdout:  # up to the banner's last line (or the end, should the process die)
+            if line == cli.STOP_HINT + "\n":
+                break
+            lines.append(line)
         assert lines[0].startswith("LegallyMail sandbox: http://127.0.0.1:")
         assert lines[1].startswith("Legitmailer sandbox: http://127.0.0.1:")
         exports = dict(shlex.split(line)[1].split("=", 1) for line in lines[4:6])
@@ -31,8 +35,21 @@ def test_serves_until_interrupted() -> None:
         assert connection["conn_type"] == "legallymail" and connection["password"] == "tok-1"
         assert connection["host"] == lines[0].split(": ", 1)[1].strip()
         assert json.loads(exports["AIRFLOW_CONN_LEGITMAILER_DEFAULT"])["host"].endswith("/legitmailer")
+        port = connection["host"].split(":")[2].split("/")[0]
+        uris = dict(shlex.split(line.lstrip("# "))[1].split("=", 1) for line in lines[7:9])
+        assert uris == {
+            "AIRFLOW_CONN_LEGALLYMAIL_DEFAULT": f"legallymail://:tok-1@127.0.0.1:{port}/legallymail",
+            "AIRFLOW_CONN_LEGITMAILER_DEFAULT": f"legitmailer://:sandbox-legitmailer-key@127.0.0.1:{port}/legitmailer",
+        }
         info = requests.get(f"{connection['host']}/api/info", headers={"Authorization": "Bearer tok-1"}, timeout=10)
         assert info.json()["user"]["remaining_emails"] == 7
+        printed = "".join(lines)
+        for url in (
+            f"http://127.0.0.1:{port}/_sandbox/samples",
+            f"http://127.0.0.1:{port}/_sandbox/samples/contract.pdf",
+        ):
+            assert url in printed and requests.get(url, timeout=10).status_code == 200
+        assert "  welcome (name)\n" in printed and "  first (c2Rmc2Rmc2Rm: name)\n" in printed
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=15)
@@ -51,9 +68,20 @@ def test_config_from_arguments() -> None:
         2,
         "x.db",
     )
-    assert args.host == "127.0.0.1"
+    assert (args.host, config.read_certificates) == ("127.0.0.1", "read_only")
+    both = cli.config_from(cli.parse_args(["--read-certificates", "delivered_and_read"]))
+    assert both.read_certificates == "delivered_and_read"
 
 
 def test_invalid_settings_exit_with_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--credits", "-1"]) == 2
     assert "credits" in capsys.readouterr().err
+
+
+def test_help_says_where_the_samples_are(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--help"])
+    text = capsys.readouterr().out
+    assert "GET /_sandbox/samples " in text and "GET /_sandbox/samples/contract.pdf" in text
+    assert "registration (username)" in text and "newsletter (bmV3c2xldHRlcg: first_name, city)" in text
+    assert "--read-certificates {read_only,delivered_and_read}" in text

@@ -42,6 +42,7 @@ def test_clock_runs_at_its_speed_and_keeps_offsets_across_speed_changes() -> Non
         ({"speed": -1}, "speed"),
         ({"timezone": "Mars/Olympus"}, "time zone"),
         ({"legallymail_token": " "}, "tokens"),
+        ({"read_certificates": "both"}, "read_certificates"),
     ],
 )
 def test_invalid_config_is_refused(settings: dict[str, object], match: str) -> None:

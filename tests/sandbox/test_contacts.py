@@ -14,9 +14,10 @@ def sizes(lt: Api) -> dict[str, int]:
 
 def test_seeded_lists(lt: Api) -> None:
     body = lt.get("/api/contactlist").json()
-    assert body["count"] == 2
+    assert body["count"] == 3
     lists = {c["name"]: c for c in body["contactLists"]}
-    assert set(lists) == {"newsletter", "customers"}
+    assert set(lists) == {"newsletter", "customers", "first"}
+    assert lists["first"]["contactListId"] == "c2Rmc2Rmc2Rm"  # the id the vendor's contact examples use
     assert lists["newsletter"]["contactListId"] == "bmV3c2xldHRlcg"
     assert lists["customers"]["createdOn"].endswith(".000+0000")
 
@@ -31,7 +32,7 @@ def test_contact_round_trip(sandbox: SandboxServer, lt: Api) -> None:
         "email": "ana@example.com",
         "data": [{"first_name": "Ana"}, {"city": "Madrid"}],
     }
-    assert sizes(lt) == {"newsletter": 1, "customers": 0}
+    assert sizes(lt) == {"newsletter": 1, "customers": 0, "first": 0}
     assert lt.get(path).json() == added.json()
     assert "already exists" in lt_error(lt.post(path, json={"email": "ana@example.com", "data": []}), 400)
     updated = lt.put(path, json={"email": "info@example.com", "data": [{"city": "Sevilla"}]})
@@ -42,7 +43,7 @@ def test_contact_round_trip(sandbox: SandboxServer, lt: Api) -> None:
     lt_error(lt.get(path), 404)
     lt_error(lt.delete(path), 404)
     lt_error(lt.put(path, json={"email": "info@example.com", "data": []}), 404)
-    assert sizes(lt) == {"newsletter": 0, "customers": 0}
+    assert sizes(lt) == {"newsletter": 0, "customers": 0, "first": 0}
 
 
 def test_contact_errors(lt: Api) -> None:

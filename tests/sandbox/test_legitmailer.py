@@ -117,7 +117,7 @@ def test_delayed_send_goes_out_after_its_delay_in_seconds(sandbox: SandboxServer
 
 
 def test_delayed_send_can_be_cancelled_while_queued(sandbox: SandboxServer, lt: Api) -> None:
-    body = {"template": "welcome", "email": "ana@example.com", "tokenMap": {"first_name": "Ana"}, "delay": 60}
+    body = {"template": "welcome", "email": "ana@example.com", "tokenMap": {"name": "Ana"}, "delay": 60}
     request_id = lt.post("/api/email/template/delayed", json=body).json()["requestId"]
     response = lt.delete(f"/api/email/delayed/{request_id}")
     assert response.status_code == 204 and response.content == b""

@@ -15,7 +15,7 @@ from airflow_provider_legallymail.sandbox.runtime import Sandbox
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus
 
 router = APIRouter()
-UNREADABLE = frozenset({"fail", "bounce", "softbounce"})
+UNREADABLE = frozenset({"fail", "bounce"})  # a soft-bounced recipient is delivered: it can be marked read
 
 
 def clock_json(sandbox: Sandbox) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from airflow_provider_legallymail.sandbox.lifecycle import (
     sms_view,
 )
 from airflow_provider_legallymail.sandbox.records import EmailRecord, RecipientRecord, SignatureRecord, SmsRecord
-from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+from airflow_provider_legallymail.statuses import SignatureStatus, SmsStatus
 
 MULTIPLE = "Multiple Recipients"
 
@@ -26,9 +26,19 @@ def display_name(address: str) -> str:
 
 
 # -- emails ----------------------------------------------------------------------------------------
-def certificates(email: EmailRecord, recipient: RecipientRecord, view: RecipientView, base: str, tz: str) -> list[Any]:
+def listed_stages(view: RecipientView, cfg: SandboxConfig) -> list[tuple[str, float]]:
+    """The stages a recipient lists certificates for: once read, only ``read`` unless configured otherwise."""
+    if cfg.read_certificates == "read_only" and any(stage == "read" for stage, _ in view.stages):
+        return [(stage, at) for stage, at in view.stages if stage == "read"]
+    return list(view.stages)
+
+
+def certificates(
+    email: EmailRecord, recipient: RecipientRecord, view: RecipientView, base: str, cfg: SandboxConfig
+) -> list[Any]:
+    tz = cfg.timezone
     result = []
-    for stage, at in view.stages:
+    for stage, at in listed_stages(view, cfg):
         pdf = evidence.email_certificate_pdf(email, recipient, stage, at, tz)
         result.append(
             {
@@ -43,7 +53,10 @@ def certificates(email: EmailRecord, recipient: RecipientRecord, view: Recipient
     return result
 
 
-def recipient_json(email: EmailRecord, recipient: RecipientRecord, view: RecipientView, base: str, tz: str) -> Any:
+def recipient_json(
+    email: EmailRecord, recipient: RecipientRecord, view: RecipientView, base: str, cfg: SandboxConfig
+) -> Any:
+    tz = cfg.timezone
     return {
         "email": recipient.email,
         "name": display_name(recipient.email),
@@ -54,7 +67,7 @@ def recipient_json(email: EmailRecord, recipient: RecipientRecord, view: Recipie
         "read_at": lm_date(view.read_at, tz),
         "error_status": view.error_status,
         "error_details": view.error_details,
-        "certificates": certificates(email, recipient, view, base, tz),
+        "certificates": certificates(email, recipient, view, base, cfg),
     }
 
 
@@ -62,29 +75,20 @@ def _first(values: list[str | None]) -> str | None:
     return next((v for v in values if v), None)
 
 
-def _all_at(views: list[RecipientView], status: EmailStatus, attr: str) -> float | None:
-    """The last recipient's time for ``attr`` once every recipient still in the race has reached ``status``."""
-    live = [v for v in views if not v.status.is_failure]
-    if not live or not all(v.status.reached(status) for v in live):
-        return None
-    times: list[float] = [getattr(v, attr) for v in live]
-    return max(times)
-
-
 def email_summary(email: EmailRecord, now: float, cfg: SandboxConfig) -> dict[str, Any]:
     """An item of ``GET /api/emails``."""
     views = email_views(email, now, cfg)
     tz = cfg.timezone
-    status = email_status(views, email.multi)
-    read_at = views[0].read_at if not email.multi else _all_at(views, EmailStatus.READ, "read_at")
+    # A group's own status stays pending (see ``email_status``), so its own read_at stays null too.
+    read_at = None if email.multi else views[0].read_at
     return {
         "id": email.id,
         "tracking_id": email.tracking_id,
         "recipient": MULTIPLE if email.multi else email.recipients[0].email,
         "subject": email.subject,
-        "status": status.value,
+        "status": email_status(views, email.multi).value,
         "sent_at": lm_date(email.created_at, tz),
-        "read_at": lm_date(read_at if status == EmailStatus.READ else None, tz),
+        "read_at": lm_date(read_at, tz),
         "created_at": lm_date(email.created_at, tz),
         "mailsender_id": email.mailsender_id,
         "is_multi_recipient": email.multi,
@@ -98,14 +102,15 @@ def email_detail(email: EmailRecord, now: float, cfg: SandboxConfig, base: str) 
     if not email.multi:
         return recipient_detail(email, email.recipients[0], now, cfg, base)
     views = email_views(email, now, cfg)
-    tz = cfg.timezone
     detail = email_summary(email, now, cfg)
     detail.update(
         {
-            "delivered_at": lm_date(_all_at(views, EmailStatus.DELIVERED, "delivered_at"), tz),
+            "delivered_at": None,  # like status and read_at, a group's own times never move
             "error_details": _first([v.error_details for v in views]),
             "certificates": [],
-            "recipients": [recipient_json(email, r, v, base, tz) for r, v in zip(email.recipients, views, strict=True)],
+            "recipients": [
+                recipient_json(email, r, v, base, cfg) for r, v in zip(email.recipients, views, strict=True)
+            ],
         }
     )
     return detail
@@ -133,7 +138,7 @@ def recipient_detail(
         "recipient_count": 1,
         "error_status": view.error_status,
         "error_details": view.error_details,
-        "certificates": certificates(email, recipient, view, base, tz),
+        "certificates": certificates(email, recipient, view, base, cfg),
     }
     if email.multi:
         detail["parent_tracking_id"] = email.tracking_id

@@ -39,19 +39,24 @@ class ContactListSeed:
     description: str
     columns: tuple[str, ...]
     created_on: str
+    list_id: str | None = None
 
     @property
     def contact_list_id(self) -> str:
-        return name_id(self.name)
+        """The documented id when the vendor docs show one, else an id derived from the name."""
+        return self.list_id or name_id(self.name)
 
 
+# ``welcome`` and ``registration`` are the templates the vendor's request examples name, with the tokens those
+# examples send (``name``, ``username``); ``registration`` is the documented template detail, verbatim.
 TEMPLATES = (
-    Template("welcome", "Welcome aboard", "<p>Hi ${first_name}, welcome aboard!</p>"),
+    Template("welcome", "Welcome aboard", "<p>Hi ${name}, welcome aboard!</p>"),
     Template(
         "registration",
         "Welcome to legitmailer",
-        "<h3>hi ${username},</h3>\r\n<br/>\r\nWelcome to legitmailer. Discover new things\r\n<br/>\r\nBest,<br/>\r\n"
-        "Team Legitmailer",
+        "<h3>hi ${username},</h3>\r\n<br/>\r\nWelcome to legitmailer. Discover new things\r\n<br/>\r\n\r\n\r\n"
+        "Best,<br/>\r\nTeam Legitmailer",
+        from_email="contact@legitmailer.com",
     ),
     Template(
         "contract-reminder",
@@ -65,6 +70,9 @@ CONTACT_LISTS = (
         "newsletter", "Monthly newsletter subscribers", ("first_name", "city"), "2019-06-26T05:11:47.000+0000"
     ),
     ContactListSeed("customers", "Customers with a plan", ("name", "plan"), "2019-06-25T20:18:16.000+0000"),
+    # The list the vendor's contact examples address (``/api/contactlist/c2Rmc2Rmc2Rm/contact/43223``, column
+    # ``name``), with the name, description and date of the documented list answer.
+    ContactListSeed("first", "My first list", ("name",), "2019-06-26T05:11:47.000+0000", list_id="c2Rmc2Rmc2Rm"),
 )
 
 
