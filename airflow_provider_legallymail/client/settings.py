@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_legallymail.client.redact import register_secret
 from airflow_provider_legallymail.exceptions import ConfigurationError
 
 
@@ -35,6 +36,9 @@ class ClientSettings:
     timezone: str = "UTC"
     token_in_body: bool = False
     max_recipients: int = 10
+
+    def __post_init__(self) -> None:
+        register_secret(self.token)
 
     @property
     def origin(self) -> str:
@@ -133,6 +137,7 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         raise ConfigurationError(
             f"connection {getattr(conn, 'conn_id', '?')!r}: the API token (password field) is empty"
         )
+    register_secret(token)  # before anything below can put it in an error
     extras = _extras(conn)
     token_in_body = _boolean(extras, "token_in_body", False)
     if token_in_body and not defaults.supports_token_in_body:

@@ -17,6 +17,7 @@ import requests
 
 from airflow_provider_legallymail import __version__
 from airflow_provider_legallymail.client.budget import RequestBudget
+from airflow_provider_legallymail.client.redact import scrub
 from airflow_provider_legallymail.client.retry import (
     GATEWAY_STATUSES,
     IDEMPOTENT_METHODS,
@@ -132,6 +133,7 @@ class ApiClient:
         """The retry loop. A download follows redirects and does not spend the API's request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
+        endpoint = scrub(endpoint, self.settings.token)
         waited = 0.0
         attempt = 0
         while True:
@@ -207,7 +209,7 @@ class ApiClient:
     ) -> float:
         """Return the wait before the next attempt, or raise the typed error for this response."""
         status = response.status_code
-        body = self._scrub(response.text)
+        body = scrub(response.text, self.settings.token)  # before anything else reads the body
         retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         wait: float | None = None
         if status == 429 or (status == 503 and not may_repeat):
@@ -230,7 +232,3 @@ class ApiClient:
             return wait
         extra: dict[str, Any] = {"retry_after": retry_after} if status == 429 else {}
         raise error_for_status(status, method=method, endpoint=endpoint, body=body, **extra)
-
-    def _scrub(self, text: str) -> str:
-        token = self.settings.token
-        return text.replace(token, "***") if token else text

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseHook
 
+from airflow_provider_legallymail.client.redact import scrub
 from airflow_provider_legallymail.client.settings import ApiDefaults, ClientSettings, settings_from_connection
 from airflow_provider_legallymail.exceptions import MailApiError
 
@@ -69,4 +70,4 @@ class MailApiHook(BaseHook):
         except MailApiError as exc:
             return False, str(exc)
         except Exception as exc:  # a missing connection or an unexpected answer: report, don't raise
-            return False, f"connection {self.conn_id!r}: {type(exc).__name__}: {exc}"
+            return False, scrub(f"connection {self.conn_id!r}: {type(exc).__name__}: {exc}")
