@@ -5,13 +5,14 @@ Every extra is parsed here, once, with an error that names the extra when its va
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_legallymail.client.redact import register_secret
+from airflow_provider_legallymail.client.urls import checked_origin
 from airflow_provider_legallymail.exceptions import ConfigurationError
 
 
@@ -40,47 +41,24 @@ class ClientSettings:
     def __post_init__(self) -> None:
         register_secret(self.token)
 
-    @property
+    @cached_property
     def origin(self) -> str:
-        return origin_of(self.base_url)
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` with the default port made explicit, for same-host comparisons."""
-    parts = urlsplit(url)
-    scheme = (parts.scheme or "").lower()
-    port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
-    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def is_loopback(hostname: str) -> bool:
-    if hostname.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        """Where the token may go: the base URL's ``scheme://host:port``, read as the HTTP library connects."""
+        return str(checked_origin(self.base_url, "host"))
 
 
 def build_base_url(host: str | None, schema: str | None, port: int | None, default_host: str) -> str:
-    """Join the connection's host/schema/port into a base URL; refuse plain http to remote hosts."""
+    """Join the connection's host/schema/port into a base URL, checked as ``download`` checks its URLs."""
     raw = (host or "").strip() or default_host
     if "://" not in raw:
         scheme = (schema or "").strip().lower()
         raw = f"{scheme if scheme in ('http', 'https') else 'https'}://{raw}"
+    checked_origin(raw, "host")
     parts = urlsplit(raw)
-    scheme = parts.scheme.lower()
-    hostname = parts.hostname or ""
-    if scheme not in ("http", "https") or not hostname:
-        raise ConfigurationError(f"host: {raw!r} is not an http(s) URL")
-    if scheme == "http" and not is_loopback(hostname):
-        raise ConfigurationError(
-            f"host: plain http:// is refused for {hostname!r}; use https:// (http is allowed only for loopback)"
-        )
-    netloc = parts.netloc
-    if port and parts.port is None:
-        netloc = f"{netloc}:{port}"
-    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+    netloc = parts.netloc if not port or parts.port is not None else f"{parts.netloc}:{port}"
+    base = f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+    checked_origin(base, "host")
+    return base
 
 
 def _extras(conn: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -26,7 +26,8 @@ from airflow_provider_legallymail.client.retry import (
     never_reached_server,
     parse_retry_after,
 )
-from airflow_provider_legallymail.client.settings import ClientSettings, is_loopback, origin_of
+from airflow_provider_legallymail.client.settings import ClientSettings
+from airflow_provider_legallymail.client.urls import checked_origin, shown
 from airflow_provider_legallymail.exceptions import (
     ConfigurationError,
     ConnectionFailedError,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
 CONNECT_TIMEOUT_CAP = 10.0
+MAX_REDIRECTS = 10
 
 
 def pause(seconds: float) -> None:
@@ -97,19 +99,30 @@ class ApiClient:
             ) from None
 
     def download(self, url: str) -> bytes:
-        """GET an absolute URL (certificate, signed document); the token goes only to our own origin."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(f"url: {url!r} is not an http(s) URL")
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ConfigurationError(f"url: plain http:// is refused for {parts.hostname!r}")
-        own = origin_of(url) == self.settings.origin
-        headers = {"Authorization": f"Bearer {self.settings.token}"} if own else {}
-        endpoint = parts.path or "/"
-        response = self._send(
-            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
-        )
-        return response.content
+        """GET an absolute URL (certificate, signed document), following redirects one hop at a time.
+
+        Every hop's origin is read as the HTTP library will connect (``urls.checked_origin``, which refuses
+        URLs that parsers read differently). The token goes only to the connection's own origin, and never
+        again once a redirect has left it (another host or port, or https -> http).
+        """
+        own = self.settings.origin
+        trusted = True
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                trusted = trusted and str(checked_origin(url, "url")) == own
+            except ConfigurationError as exc:
+                if hop == 0:
+                    raise
+                raise ConfigurationError(f"url: the redirect to {exc.message.removeprefix('url: ')}") from None
+            headers = {"Authorization": f"Bearer {self.settings.token}"} if trusted else {}
+            endpoint = urlsplit(url).path or "/"
+            response = self._send(
+                "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
+            )
+            if not response.is_redirect:
+                return response.content
+            url = urljoin(url, response.headers["Location"])
+        raise MailApiError(f"more than {MAX_REDIRECTS} redirects; the last went to {shown(url)!r}", method="GET")
 
     # -- internals ---------------------------------------------------------------------------------
     def _authenticate(self, body: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any] | None]:
@@ -130,7 +143,7 @@ class ApiClient:
         idempotent: bool | None,
         download: bool = False,
     ) -> requests.Response:
-        """The retry loop. A download follows redirects and does not spend the API's request budget."""
+        """The retry loop; redirects are never followed here. A download does not spend the request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
         endpoint = scrub(endpoint, self.settings.token)
@@ -149,7 +162,7 @@ class ApiClient:
                     json=body,
                     headers={"Accept": "application/json", **headers},
                     timeout=timeout,
-                    allow_redirects=download,
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
