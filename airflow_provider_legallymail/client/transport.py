@@ -8,8 +8,10 @@ responses to typed exceptions. The token is only ever sent to the connection's o
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,11 +25,12 @@ from airflow_provider_legallymail.client.retry import (
     IDEMPOTENT_METHODS,
     SAFE_METHODS,
     RetryPolicy,
+    failure_reason,
     never_reached_server,
     parse_retry_after,
 )
 from airflow_provider_legallymail.client.settings import ClientSettings
-from airflow_provider_legallymail.client.urls import checked_origin, shown
+from airflow_provider_legallymail.client.urls import checked_origin, shown, tried
 from airflow_provider_legallymail.exceptions import (
     ConfigurationError,
     ConnectionFailedError,
@@ -147,6 +150,7 @@ class ApiClient:
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
         endpoint = scrub(endpoint, self.settings.token)
+        began = time.monotonic()
         waited = 0.0
         attempt = 0
         while True:
@@ -165,18 +169,36 @@ class ApiClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
-                reason = type(exc).__name__
+                reason = self._unreached(exc, url, timeout)
+                failure = _Failure(method, endpoint, attempt, waited, time.monotonic() - began)
+                wait = self._on_transport_error(exc, reason, failure, may_repeat)
             else:
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
                 if response.status_code < 300 or (download and response.status_code < 400):
                     return response
                 wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited)
                 reason = f"HTTP {response.status_code}"
-            log.warning("%s %s: attempt %d failed (%s), retrying in %.1fs", method, endpoint, attempt + 1, reason, wait)
+            self._log_retry(method, endpoint, attempt, reason, wait, time.monotonic() - started)
             (self._sleep or pause)(wait)
             waited += wait
             attempt += 1
+
+    def _log_retry(self, method: str, endpoint: str, attempt: int, reason: str, wait: float, took: float) -> None:
+        """The first retry says how many more may follow and how long they may take, at most."""
+        if attempt == 0:
+            left = self.policy.max_retries
+            bound = math.ceil(self.policy.waits_ahead(wait) + left * took)
+            log.warning(
+                "%s %s: attempt 1 failed (%s); retrying up to %d more time(s) over at most ~%ds, first in %.1fs",
+                method,
+                endpoint,
+                reason,
+                left,
+                bound,
+                wait,
+            )
+        else:
+            log.warning("%s %s: attempt %d failed (%s), retrying in %.1fs", method, endpoint, attempt + 1, reason, wait)
 
     def _can_wait(self, attempt: int, waited: float, wait: float) -> bool:
         return (
@@ -185,31 +207,31 @@ class ApiClient:
             and waited + wait <= self.policy.max_total_wait
         )
 
+    def _unreached(self, exc: requests.RequestException, url: str, timeout: tuple[float, float]) -> str:
+        """The connection and URL tried (never the token or the query) and why no answer came."""
+        where = tried(url)
+        if self.settings.conn_id:
+            where = f"connection {self.settings.conn_id!r}, {where}"
+        reason = failure_reason(exc, urlsplit(url).hostname or "", timeout)
+        return scrub(f"{where}: {reason}", self.settings.token)
+
     def _on_transport_error(
-        self,
-        exc: requests.RequestException,
-        method: str,
-        endpoint: str,
-        may_repeat: bool,
-        attempt: int,
-        waited: float,
+        self, exc: requests.RequestException, reason: str, failure: _Failure, may_repeat: bool
     ) -> float:
         """Return the wait before the next attempt, or raise."""
         unsent = never_reached_server(exc)
-        kind = type(exc).__name__
         if not unsent and not may_repeat:
             raise OutcomeUnknownError(
-                f"{kind} after the request was sent; it may have been processed, so it is not sent again",
-                method=method,
-                endpoint=endpoint,
+                f"{reason}, after the request was sent; it may have been processed, so it is not sent again",
+                method=failure.method,
+                endpoint=failure.endpoint,
             ) from None
-        wait = self.policy.backoff(attempt)
-        if self._can_wait(attempt, waited, wait):
+        wait = self.policy.backoff(failure.attempt)
+        if self._can_wait(failure.attempt, failure.waited, wait):
             return wait
-        cls = ConnectionFailedError if unsent else MailApiError
-        raise cls(
-            f"{kind}: the API could not be reached after {attempt + 1} attempt(s)", method=method, endpoint=endpoint
-        ) from None
+        cls, outcome = (ConnectionFailedError, "could not be reached") if unsent else (MailApiError, "did not answer")
+        gave_up = f"gave up after {failure.attempt + 1} attempt(s) in {failure.elapsed:.0f}s"
+        raise cls(f"{reason}; the API {outcome}, {gave_up}", method=failure.method, endpoint=failure.endpoint) from None
 
     def _on_error_status(
         self,
@@ -245,3 +267,14 @@ class ApiClient:
             return wait
         extra: dict[str, Any] = {"retry_after": retry_after} if status == 429 else {}
         raise error_for_status(status, method=method, endpoint=endpoint, body=body, **extra)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Where a retry loop stood when an attempt failed."""
+
+    method: str
+    endpoint: str
+    attempt: int
+    waited: float
+    elapsed: float

@@ -56,6 +56,12 @@ def shown(url: str) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
+def tried(url: str) -> str:
+    """A URL that passed ``checked_origin``, as the library sends it: scheme, host, port and path."""
+    parts = urlsplit(url)
+    return f"{_origin(parts)}{parts.path}"
+
+
 def checked_origin(url: str, field: str) -> Origin:
     """The origin ``requests`` will connect to for ``url``; ``ConfigurationError`` naming ``field`` if refused.
 
