@@ -1,7 +1,8 @@
 """Typed errors raised by the hooks: one base class, one subclass per kind of failure.
 
 Every error keeps the HTTP status code (None for client-side checks), the method, the endpoint path and
-the API's own message. None of them ever holds the connection's token.
+the API's own message. None of them ever holds the connection's token: every text an error keeps goes
+through ``redaction.scrub`` when the error is built, whoever builds it.
 
 Refusals that another try cannot change (bad input, a permanent 4xx, an unusable connection) derive from
 ``RefusedError``, which is also an ``AirflowFailException``: Airflow fails the task without spending its
@@ -17,6 +18,7 @@ from typing import Any
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
 
 from airflow_provider_legallymail.compat import AirflowFailException
+from airflow_provider_legallymail.redaction import scrub
 
 
 class MailApiError(AirflowException):
@@ -34,10 +36,10 @@ class MailApiError(AirflowException):
         api_message: str | None = None,
     ) -> None:
         self.status_code = status_code if status_code is not None else self.default_status  # type: ignore[assignment]
-        self.method = method
-        self.endpoint = endpoint
-        self.api_message = api_message
-        self.message = message
+        self.method = scrub(method) if method else method
+        self.endpoint = scrub(endpoint) if endpoint else endpoint
+        self.api_message = scrub(api_message) if api_message else api_message
+        self.message = scrub(message)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -147,7 +149,11 @@ _DEFAULT_TEXT: dict[int, str] = {
 
 
 def api_message_from_body(body: str) -> str:
-    """The API's own error text: its JSON ``message``/``error`` field, or the body itself, trimmed."""
+    """The API's own error text: its JSON ``message``/``error`` field, or the body itself, trimmed.
+
+    The body is scrubbed before it is parsed, and the text parsed out of it again (JSON unescapes).
+    """
+    body = scrub(body)
     try:
         data = json.loads(body)
     except ValueError:
@@ -156,7 +162,7 @@ def api_message_from_body(body: str) -> str:
         for key in ("message", "error", "detail", "errors"):
             value = data.get(key)
             if value:
-                return value if isinstance(value, str) else json.dumps(value)[:500]
+                return scrub(value) if isinstance(value, str) else scrub(json.dumps(value))[:500]
     return body.strip()[:500]
 
 

@@ -7,9 +7,9 @@ reached the server; when its outcome is unknown the caller gets ``OutcomeUnknown
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,9 +28,18 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rand: float | None = None) -> float:
         """Exponential backoff with equal jitter: between half and all of ``base * 2**attempt`` (capped)."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2**attempt))
+        ceiling = self._ceiling(attempt)
         r: float = random.random() if rand is None else rand
         return float(ceiling / 2 + r * ceiling / 2)
+
+    def waits_ahead(self, wait: float) -> float:
+        """Longest all the waits can add up to when the first attempt failed, the next starts in ``wait``
+        seconds and every later one fails the same way (backoff; a server's Retry-After may differ)."""
+        later = sum(self._ceiling(n) for n in range(1, self.max_retries))
+        return min(self.max_total_wait, wait + later)
+
+    def _ceiling(self, attempt: int) -> float:
+        return float(min(self.backoff_cap, self.backoff_base * (2**attempt)))
 
 
 def parse_http_date(value: str | None) -> float | None:
@@ -66,12 +75,44 @@ def never_reached_server(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, requests.exceptions.ConnectionError):
         return False
-    seen: list[Any] = [exc]
-    while seen:
-        item = seen.pop()
-        if isinstance(item, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
-            return True
-        if isinstance(item, BaseException):
-            seen.extend(arg for arg in item.args if isinstance(arg, BaseException))
-            seen.extend(x for x in (getattr(item, "reason", None), item.__cause__) if x is not None)
-    return False
+    unreached = NewConnectionError | ConnectTimeoutError | ConnectionRefusedError
+    return any(isinstance(item, unreached) for item in causes(exc))
+
+
+def failure_reason(exc: BaseException, host: str, timeout: tuple[float, float]) -> str:
+    """What a user should read about a request that got no answer: refused, TLS, timed out, DNS..."""
+    import socket
+    import ssl
+
+    import requests
+
+    chain = list(causes(exc))
+    if any(isinstance(item, socket.gaierror) for item in chain):
+        return f"the host {host!r} could not be resolved (DNS)"
+    if any(isinstance(item, ConnectionRefusedError) for item in chain):
+        return "the connection was refused (is a server listening on that port?)"
+    tls = next((item for item in chain if isinstance(item, ssl.SSLError)), None)
+    if tls is not None or isinstance(exc, requests.exceptions.SSLError):
+        code = getattr(tls, "reason", None) or "handshake failed"
+        hint = "; does that port speak plain http?" if code == "WRONG_VERSION_NUMBER" else ""
+        return f"TLS failed ({code}){hint}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"the connection timed out after {timeout[0]:g}s"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"timed out after {timeout[1]:g}s waiting for the answer"
+    innermost = chain[-1] if chain else exc
+    return f"{type(exc).__name__} ({type(innermost).__name__}: {str(innermost)[:200]})"
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (args, urllib3's ``reason``, ``__cause__``), each once."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        item = todo.pop(0)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        todo.extend(arg for arg in item.args if isinstance(arg, BaseException))
+        todo.extend(x for x in (getattr(item, "reason", None), item.__cause__) if isinstance(x, BaseException))

@@ -8,10 +8,15 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_legallymail.client.urls import checked_origin, is_loopback, shown
 from airflow_provider_legallymail.exceptions import ConfigurationError
+from airflow_provider_legallymail.redaction import register_secret
+
+_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -36,48 +41,61 @@ class ClientSettings:
     token_in_body: bool = False
     max_recipients: int = 10
     settle_seconds: float = 30.0
+    conn_id: str | None = None  # named in connection errors
 
-    @property
+    def __post_init__(self) -> None:
+        register_secret(self.token)
+
+    @cached_property
     def origin(self) -> str:
-        return origin_of(self.base_url)
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host:port`` with the default port made explicit, for same-host comparisons."""
-    parts = urlsplit(url)
-    scheme = (parts.scheme or "").lower()
-    port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
-    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def is_loopback(hostname: str) -> bool:
-    if hostname.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        """Where the token may go: the base URL's ``scheme://host:port``, read as the HTTP library connects."""
+        return str(checked_origin(self.base_url, "host"))
 
 
 def build_base_url(host: str | None, schema: str | None, port: int | None, default_host: str) -> str:
-    """Join the connection's host/schema/port into a base URL; refuse plain http to remote hosts."""
-    raw = (host or "").strip() or default_host
-    if "://" not in raw:
-        scheme = (schema or "").strip().lower()
-        raw = f"{scheme if scheme in ('http', 'https') else 'https'}://{raw}"
+    """Join the connection's host, schema and port into the API base URL.
+
+    ``host`` may be a whole URL (``http://127.0.0.1:8080/legallymail``). When it has no scheme, a schema
+    field of ``http``/``https`` gives the scheme; any other schema is a path prefix (Airflow keeps a URI's
+    path there: ``legitmailer://:KEY@127.0.0.1:8080/legitmailer``), and the scheme is ``http`` for loopback
+    hosts, ``https`` for every other host. Plain http to a remote host is refused.
+    """
+    raw = (host or "").strip()
+    given = (schema or "").strip().strip("/")
+    scheme = given.lower() if given.lower() in _SCHEMES else None
+    prefix = f"/{given}" if raw and given and scheme is None else ""
+    if not raw:
+        raw = default_host
+    elif "://" not in raw:
+        raw = _bracket_ipv6(raw)
+        raw = f"{scheme or ('http' if is_loopback(_hostname(raw)) else 'https')}://{raw}"
+    checked_origin(raw, "host")
     parts = urlsplit(raw)
-    scheme = parts.scheme.lower()
-    hostname = parts.hostname or ""
-    if scheme not in ("http", "https") or not hostname:
-        raise ConfigurationError(f"host: {raw!r} is not an http(s) URL")
-    if scheme == "http" and not is_loopback(hostname):
+    path = parts.path.rstrip("/")
+    if prefix and path and path != prefix:
         raise ConfigurationError(
-            f"host: plain http:// is refused for {hostname!r}; use https:// (http is allowed only for loopback)"
+            f"host: {shown(raw)!r} has the path {path!r} and the schema field gives another, {prefix!r}; keep one"
         )
-    netloc = parts.netloc
-    if port and parts.port is None:
-        netloc = f"{netloc}:{port}"
-    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+    netloc = parts.netloc if not port or parts.port is not None else f"{parts.netloc}:{port}"
+    base = f"{parts.scheme.lower()}://{netloc}{path or prefix}"
+    checked_origin(base, "host")
+    return base
+
+
+def _bracket_ipv6(host: str) -> str:
+    """Airflow reads ``[::1]`` in a URI as the host ``::1``; a URL needs the brackets back."""
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return host
+    return f"[{host}]"
+
+
+def _hostname(host_without_scheme: str) -> str:
+    try:
+        return urlsplit(f"//{host_without_scheme}").hostname or ""
+    except ValueError:  # a bad port or IPv6 literal: checked_origin says what is wrong
+        return ""
 
 
 def _extras(conn: Any) -> dict[str, Any]:
@@ -129,17 +147,21 @@ def _timezone(extras: dict[str, Any], default: str) -> str:
 
 
 def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings:
+    conn_id = getattr(conn, "conn_id", None)
     token = (getattr(conn, "password", None) or "").strip()
     if not token:
-        raise ConfigurationError(
-            f"connection {getattr(conn, 'conn_id', '?')!r}: the API token (password field) is empty"
-        )
+        raise ConfigurationError(f"connection {conn_id!r}: the API token (password field) is empty")
+    register_secret(token)  # before anything below can put it in an error
     extras = _extras(conn)
     token_in_body = _boolean(extras, "token_in_body", False)
     if token_in_body and not defaults.supports_token_in_body:
         raise ConfigurationError(f"extra 'token_in_body': not supported by {defaults.conn_type} connections")
+    try:
+        base_url = build_base_url(conn.host, conn.schema, conn.port, defaults.default_host)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"connection {conn_id!r}: {exc.message}") from None
     return ClientSettings(
-        base_url=build_base_url(conn.host, conn.schema, conn.port, defaults.default_host),
+        base_url=base_url,
         token=token,
         timeout=_number(extras, "timeout", 30.0, minimum=0.001, integer=False),
         max_retries=int(_number(extras, "max_retries", 3, minimum=0, integer=True)),
@@ -150,4 +172,5 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         token_in_body=token_in_body,
         max_recipients=int(_number(extras, "max_recipients", 10, minimum=1, integer=True)),
         settle_seconds=_number(extras, "settle_seconds", 30.0, minimum=0, integer=False),
+        conn_id=conn_id,
     )

@@ -8,10 +8,12 @@ responses to typed exceptions. The token is only ever sent to the connection's o
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -22,11 +24,13 @@ from airflow_provider_legallymail.client.retry import (
     IDEMPOTENT_METHODS,
     SAFE_METHODS,
     RetryPolicy,
+    failure_reason,
     never_reached_server,
     parse_http_date,
     parse_retry_after,
 )
-from airflow_provider_legallymail.client.settings import ClientSettings, is_loopback, origin_of
+from airflow_provider_legallymail.client.settings import ClientSettings
+from airflow_provider_legallymail.client.urls import checked_origin, shown, tried
 from airflow_provider_legallymail.exceptions import (
     NOT_PROCESSED_STATUSES,
     ConfigurationError,
@@ -36,11 +40,13 @@ from airflow_provider_legallymail.exceptions import (
     api_message_from_body,
     error_for_status,
 )
+from airflow_provider_legallymail.redaction import scrub
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
 CONNECT_TIMEOUT_CAP = 10.0
+MAX_REDIRECTS = 10
 
 
 def pause(seconds: float) -> None:
@@ -99,19 +105,30 @@ class ApiClient:
             ) from None
 
     def download(self, url: str) -> bytes:
-        """GET an absolute URL (certificate, signed document); the token goes only to our own origin."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(f"url: {url!r} is not an http(s) URL")
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ConfigurationError(f"url: plain http:// is refused for {parts.hostname!r}")
-        own = origin_of(url) == self.settings.origin
-        headers = {"Authorization": f"Bearer {self.settings.token}"} if own else {}
-        endpoint = parts.path or "/"
-        response = self._send(
-            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
-        )
-        return response.content
+        """GET an absolute URL (certificate, signed document), following redirects one hop at a time.
+
+        Every hop's origin is read as the HTTP library will connect (``urls.checked_origin``, which refuses
+        URLs that parsers read differently). The token goes only to the connection's own origin, and never
+        again once a redirect has left it (another host or port, or https -> http).
+        """
+        own = self.settings.origin
+        trusted = True
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                trusted = trusted and str(checked_origin(url, "url")) == own
+            except ConfigurationError as exc:
+                if hop == 0:
+                    raise
+                raise ConfigurationError(f"url: the redirect to {exc.message.removeprefix('url: ')}") from None
+            headers = {"Authorization": f"Bearer {self.settings.token}"} if trusted else {}
+            endpoint = urlsplit(url).path or "/"
+            response = self._send(
+                "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
+            )
+            if not response.is_redirect:
+                return response.content
+            url = urljoin(url, response.headers["Location"])
+        raise MailApiError(f"more than {MAX_REDIRECTS} redirects; the last went to {shown(url)!r}", method="GET")
 
     # -- internals ---------------------------------------------------------------------------------
     def _authenticate(self, body: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any] | None]:
@@ -132,9 +149,11 @@ class ApiClient:
         idempotent: bool | None,
         download: bool = False,
     ) -> requests.Response:
-        """The retry loop. A download follows redirects and does not spend the API's request budget."""
+        """The retry loop; redirects are never followed here. A download does not spend the request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
+        endpoint = scrub(endpoint, self.settings.token)
+        began = time.monotonic()
         waited = 0.0
         attempt = 0
         while True:
@@ -150,11 +169,12 @@ class ApiClient:
                     json=body,
                     headers={"Accept": "application/json", **headers},
                     timeout=timeout,
-                    allow_redirects=download,
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
-                reason = type(exc).__name__
+                reason = self._unreached(exc, url, timeout)
+                failure = _Failure(method, endpoint, attempt, waited, time.monotonic() - began)
+                wait = self._on_transport_error(exc, reason, failure, may_repeat)
             else:
                 self._note_server_clock(response)
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
@@ -162,7 +182,7 @@ class ApiClient:
                     return response
                 wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited)
                 reason = f"HTTP {response.status_code}"
-            log.warning("%s %s: attempt %d failed (%s), retrying in %.1fs", method, endpoint, attempt + 1, reason, wait)
+            self._log_retry(method, endpoint, attempt, reason, wait, time.monotonic() - started)
             (self._sleep or pause)(wait)
             waited += wait
             attempt += 1
@@ -173,6 +193,23 @@ class ApiClient:
         if served is not None:
             self.server_offset = served - time.time()
 
+    def _log_retry(self, method: str, endpoint: str, attempt: int, reason: str, wait: float, took: float) -> None:
+        """The first retry says how many more may follow and how long they may take, at most."""
+        if attempt == 0:
+            left = self.policy.max_retries
+            bound = math.ceil(self.policy.waits_ahead(wait) + left * took)
+            log.warning(
+                "%s %s: attempt 1 failed (%s); retrying up to %d more time(s) over at most ~%ds, first in %.1fs",
+                method,
+                endpoint,
+                reason,
+                left,
+                bound,
+                wait,
+            )
+        else:
+            log.warning("%s %s: attempt %d failed (%s), retrying in %.1fs", method, endpoint, attempt + 1, reason, wait)
+
     def _can_wait(self, attempt: int, waited: float, wait: float) -> bool:
         return (
             attempt < self.policy.max_retries
@@ -180,31 +217,31 @@ class ApiClient:
             and waited + wait <= self.policy.max_total_wait
         )
 
+    def _unreached(self, exc: requests.RequestException, url: str, timeout: tuple[float, float]) -> str:
+        """The connection and URL tried (never the token or the query) and why no answer came."""
+        where = tried(url)
+        if self.settings.conn_id:
+            where = f"connection {self.settings.conn_id!r}, {where}"
+        reason = failure_reason(exc, urlsplit(url).hostname or "", timeout)
+        return scrub(f"{where}: {reason}", self.settings.token)
+
     def _on_transport_error(
-        self,
-        exc: requests.RequestException,
-        method: str,
-        endpoint: str,
-        may_repeat: bool,
-        attempt: int,
-        waited: float,
+        self, exc: requests.RequestException, reason: str, failure: _Failure, may_repeat: bool
     ) -> float:
         """Return the wait before the next attempt, or raise."""
         unsent = never_reached_server(exc)
-        kind = type(exc).__name__
         if not unsent and not may_repeat:
             raise OutcomeUnknownError(
-                f"{kind} after the request was sent; it may have been processed, so it is not sent again",
-                method=method,
-                endpoint=endpoint,
+                f"{reason}, after the request was sent; it may have been processed, so it is not sent again",
+                method=failure.method,
+                endpoint=failure.endpoint,
             ) from None
-        wait = self.policy.backoff(attempt)
-        if self._can_wait(attempt, waited, wait):
+        wait = self.policy.backoff(failure.attempt)
+        if self._can_wait(failure.attempt, failure.waited, wait):
             return wait
-        cls = ConnectionFailedError if unsent else MailApiError
-        raise cls(
-            f"{kind}: the API could not be reached after {attempt + 1} attempt(s)", method=method, endpoint=endpoint
-        ) from None
+        cls, outcome = (ConnectionFailedError, "could not be reached") if unsent else (MailApiError, "did not answer")
+        gave_up = f"gave up after {failure.attempt + 1} attempt(s) in {failure.elapsed:.0f}s"
+        raise cls(f"{reason}; the API {outcome}, {gave_up}", method=failure.method, endpoint=failure.endpoint) from None
 
     def _on_error_status(
         self,
@@ -217,7 +254,7 @@ class ApiClient:
     ) -> float:
         """Return the wait before the next attempt, or raise the typed error for this response."""
         status = response.status_code
-        body = self._scrub(response.text)
+        body = scrub(response.text, self.settings.token)  # before anything else reads the body
         retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         wait: float | None = None
         if status in NOT_PROCESSED_STATUSES:
@@ -241,6 +278,13 @@ class ApiClient:
         extra: dict[str, Any] = {"retry_after": retry_after} if status == 429 else {}
         raise error_for_status(status, method=method, endpoint=endpoint, body=body, **extra)
 
-    def _scrub(self, text: str) -> str:
-        token = self.settings.token
-        return text.replace(token, "***") if token else text
+
+@dataclass(frozen=True)
+class _Failure:
+    """Where a retry loop stood when an attempt failed."""
+
+    method: str
+    endpoint: str
+    attempt: int
+    waited: float
+    elapsed: float

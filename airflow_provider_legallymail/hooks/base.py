@@ -12,6 +12,7 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_legallymail.client.settings import ApiDefaults, ClientSettings, settings_from_connection
 from airflow_provider_legallymail.exceptions import MailApiError
+from airflow_provider_legallymail.redaction import scrub
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -83,4 +84,4 @@ class MailApiHook(BaseHook):
         except MailApiError as exc:
             return False, str(exc)
         except Exception as exc:  # a missing connection or an unexpected answer: report, don't raise
-            return False, f"connection {self.conn_id!r}: {type(exc).__name__}: {exc}"
+            return False, scrub(f"connection {self.conn_id!r}: {type(exc).__name__}: {exc}")
