@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperatorLink
 
 LINKS_XCOM_KEY = "legallymail_links"
+LINKS_ATTRIBUTE = "legallymail_links"  # the same URLs, kept on the operator by the execute that pushed them
 
 
 class _ApiUrlLink(BaseOperatorLink):
@@ -15,6 +16,9 @@ class _ApiUrlLink(BaseOperatorLink):
     url_key: ClassVar[str]
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        known = getattr(operator, LINKS_ATTRIBUTE, None)
+        if isinstance(known, dict):  # Airflow asks the task that just ran, in its own process: no XCom read,
+            return str(known.get(self.url_key) or "")  # so a task that failed before pushing logs no error
         from airflow.sdk.execution_time.xcom import XCom
 
         links = XCom.get_value(ti_key=ti_key, key=LINKS_XCOM_KEY) or {}

@@ -23,7 +23,7 @@ from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, RefusedError, ValidationError
 from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
-from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
+from airflow_provider_legallymail.legitmailer.row_sources import BadRow, Row, RowSource
 from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
 from airflow_provider_legallymail.storage import digest as text_digest
 
@@ -37,14 +37,14 @@ SHOWN_IDS = 10
 OUTCOMES = ("created", "updated", "deleted", "unchanged")
 
 
-def resolve_list(hook: LegitmailerHook, contact_list: str) -> str:
-    """The id of the contact list whose id, or else whose name, is ``contact_list``."""
+def resolve_list(hook: LegitmailerHook, contact_list: str) -> tuple[str, str]:
+    """``(id, name)`` of the contact list whose id, or else whose name, is ``contact_list``."""
     lists = hook.list_contact_lists()
     by_id = [c for c in lists if c.contact_list_id == contact_list]
     by_name = [c for c in lists if c.name == contact_list]
     found = by_id or by_name
     if len(found) == 1:
-        return found[0].contact_list_id
+        return found[0].contact_list_id, str(found[0].name or found[0].contact_list_id)
     if found:
         raise validation.fail("contact_list", f"{len(found)} contact lists are named {contact_list!r}; give its id")
     names = ", ".join(sorted(str(c.name) for c in lists)) or "none"
@@ -86,7 +86,7 @@ def contact_of(row: Mapping[str, Any] | BadRow, key: str) -> tuple[str, str, dic
         except ValidationError:
             raise RowError("data: not a list of {column: value} objects") from None
     else:
-        data = {str(k): v for k, v in row.items() if k not in (key, "email")}
+        data = row.except_columns(key, "email") if isinstance(row, Row) else Row(row).except_columns(key, "email")
     return customer_id, email, data
 
 
@@ -303,6 +303,11 @@ class SyncRequest:
     max_active: int
 
 
+def _mode(request: SyncRequest) -> str:
+    mode = "mirror (also deletes ids that left the source)" if request.mirror else "upsert"
+    return f"{mode}{', dry run: nothing is written' if request.dry_run else ''}"
+
+
 def sync_contacts(hook: LegitmailerHook, source: RowSource, request: SyncRequest) -> dict[str, Any]:
     """Spool, plan and apply one sync; returns the counts (and the plan on a dry run).
 
@@ -311,7 +316,8 @@ def sync_contacts(hook: LegitmailerHook, source: RowSource, request: SyncRequest
     from airflow_provider_legallymail.legitmailer.contact_snapshot import snapshot_location
     from airflow_provider_legallymail.legitmailer.scratch import scratch_db
 
-    list_id = resolve_list(hook, request.contact_list)
+    list_id, list_name = resolve_list(hook, request.contact_list)
+    log.info("Contact list %r (id %s), key column %r, %s", list_name, list_id, request.key, _mode(request))
     with scratch_db("contacts") as (db, directory):
         spooled = spool_contacts(db, source, request.key)
         log.info("%d row(s) from %s, %d valid", spooled.rows, source.describe(), spooled.valid)
@@ -338,7 +344,7 @@ def sync_contacts(hook: LegitmailerHook, source: RowSource, request: SyncRequest
         "skipped": spooled.problems.count,
         "snapshot": "used" if snapshot.usable else "rebuilt",
     }
-    log.info("Contact list %s: %s", list_id, result)
+    log.info("Contact list %r (id %s): %s", list_name, list_id, result)
     if request.dry_run:
         result.update(dry_run=True, plan=tally.first, problems=spooled.problems.first)
         return result

@@ -42,4 +42,6 @@ class Problems:
         lines += [f"  {line}" for line in self.first]
         if self.count > len(self.first):
             lines.append(f"  ... and {self.count - len(self.first)} more")
+        if any(line.startswith("row ") for line in self.first):
+            lines.append("(row N is the Nth data row, counted from 1: a CSV header row is not counted)")
         return "\n".join(lines)

@@ -24,6 +24,35 @@ CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
+class Row(Mapping[str, Any]):
+    """One input row whose column names match regardless of case and surrounding spaces.
+
+    ``Email``, `` email `` and ``EMAIL`` all answer ``row["email"]``; iterating gives the names as written,
+    stripped of spaces (a contact list's data columns keep their case).
+    """
+
+    def __init__(self, data: Mapping[Any, Any]) -> None:
+        self._data = {str(k).strip(): v for k, v in data.items() if k is not None}
+        self._names = {name.casefold(): name for name in self._data}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[self._names[str(key).strip().casefold()]]
+
+    def __contains__(self, key: object) -> bool:
+        return str(key).strip().casefold() in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def except_columns(self, *names: str) -> dict[str, Any]:
+        """The other columns, as written (``names`` compared regardless of case and spaces)."""
+        skip = {name.strip().casefold() for name in names}
+        return {k: v for k, v in self._data.items() if k.casefold() not in skip}
+
+
 class BadRow(NamedTuple):
     """A row that could not be parsed (reported with its row number, never its content)."""
 
@@ -47,12 +76,15 @@ class RowSource:
             return f"a list of {len(self.rows)} row(s)"
         return f"file {_name_of(self.rows)}"
 
-    def __iter__(self) -> Iterator[Mapping[str, Any] | BadRow]:
+    def __iter__(self) -> Iterator[Row | BadRow]:
+        """Rows numbered from 1 over the data rows: a CSV header and blank JSON Lines lines do not count."""
         if self.sql is not None:
-            return _sql_rows(str(self.conn_id), self.sql, self.field)
-        if isinstance(self.rows, list | tuple):
-            return (row if isinstance(row, Mapping) else BadRow("not a mapping") for row in self.rows)
-        return _file_rows(self.rows, self.field)
+            rows: Iterator[Mapping[str, Any] | BadRow] = _sql_rows(str(self.conn_id), self.sql, self.field)
+        elif isinstance(self.rows, list | tuple):
+            rows = (row if isinstance(row, Mapping) else BadRow("not a mapping") for row in self.rows)
+        else:
+            rows = _file_rows(self.rows, self.field)
+        return (row if isinstance(row, BadRow) else Row(row) for row in rows)
 
 
 def row_source(rows: Any, conn_id: str | None, sql: str | None, field: str = "recipients") -> RowSource:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 SENDS_XCOM_KEY = "legallymail_sends"
 
 
+def _failed(recipient: dict[str, Any]) -> bool:
+    from airflow_provider_legallymail.statuses import EmailStatus
+
+    return EmailStatus.parse(recipient.get("status")).is_failure
+
+
 class _LegallyMailSendOperator(BaseOperator):
     """Shared by the three operators: hook, ledger, the exactly-once loop, XCom and links."""
 
@@ -61,10 +67,19 @@ class _LegallyMailSendOperator(BaseOperator):
     def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
         return {"dashboard": f"{self.hook.settings.base_url}/dashboard"}
 
+    def sent_line(self, result: dict[str, Any]) -> str:
+        """One log line for one unit that went out (or was adopted): what, to whom, the ids, the cost."""
+        raise NotImplementedError
+
+    def summary_line(self, results: list[dict[str, Any]]) -> str | None:
+        """A closing log line when several units went out, or None."""
+        return None
+
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
         from airflow_provider_legallymail.delivery.ledger import SendLedger
 
+        self.legallymail_links: dict[str, str] = {}  # links.LINKS_ATTRIBUTE: what this task's extra links show
         units = self.build_units()  # every check runs before anything is sent; a ValidationError is not retried
         ti = context["ti"]
         map_index = ti.map_index if ti.map_index is not None else -1
@@ -83,9 +98,14 @@ class _LegallyMailSendOperator(BaseOperator):
         for unit in units:
             results.append(deliverer.deliver(unit))
             ti.xcom_push(key=SENDS_XCOM_KEY, value=results)  # the ids are kept before anything else can fail
+            adopted = " (adopted what an earlier attempt sent; nothing new went out)" if results[-1]["adopted"] else ""
+            self.log.info("%s%s", self.sent_line(results[-1]), adopted)
+        if (closing := self.summary_line(results)) is not None:
+            self.log.info("%s", closing)
         summary = self.summarize(results)
         try:
-            ti.xcom_push(key=LINKS_XCOM_KEY, value=self.links(results))
+            self.legallymail_links = self.links(results)
+            ti.xcom_push(key=LINKS_XCOM_KEY, value=self.legallymail_links)
         except Exception:  # links are a convenience; never fail a task that has sent
             self.log.warning("Could not compute the extra links", exc_info=True)
         return summary
@@ -199,6 +219,23 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
 
         return email_summary(self.hook.post_email(payload))
 
+    def sent_line(self, result: dict[str, Any]) -> str:
+        recipients = result["recipients"]
+        failed = [f"{r['email']} ({r.get('error_details') or r['status']})" for r in recipients if _failed(r)]
+        line = (
+            f"Certified email {result['subject']!r} to {len(recipients)} recipient(s): tracking id "
+            f"{result['tracking_id']}, status {result['status']}, {result['success_count']} accepted"
+        )
+        return line + (f", refused: {', '.join(failed)}" if failed else "")
+
+    def summary_line(self, results: list[dict[str, Any]]) -> str | None:
+        if len(results) < 2:
+            return None
+        total = sum(len(r["recipients"]) for r in results)
+        ids = ", ".join(r["tracking_id"] for r in results)
+        size = self.hook.settings.max_recipients
+        return f"{total} recipient(s) went out as {len(results)} certified emails (max_recipients={size}): {ids}"
+
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         tracking_ids = {r["email"]: r["tracking_id"] for send in results for r in send["recipients"]}
         statuses = {send["status"] for send in results}
@@ -269,6 +306,12 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
 
         return signature_summary(self.hook.post_signature(payload))
 
+    def sent_line(self, result: dict[str, Any]) -> str:
+        return (
+            f"Signature request for {result['document_name']!r} (first signer {result['signer_email']}): "
+            f"uuid {result['uuid']}, status {result['status']}"
+        )
+
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(results[0])
 
@@ -323,6 +366,11 @@ class SmsOperator(_LegallyMailSendOperator):
         from airflow_provider_legallymail.models.legallymail_summaries import sms_summary
 
         return sms_summary(self.hook.post_sms(payload), payload["phone"])
+
+    def sent_line(self, result: dict[str, Any]) -> str:
+        cost = result.get("credits_deducted")
+        credits = f", {cost} credit(s)" if cost is not None else ""
+        return f"Certified SMS to {result['phone']}: uuid {result['uuid']}, status {result['status']}{credits}"
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(results[0])

@@ -259,3 +259,14 @@ def test_a_transient_failure_fails_the_try_and_the_retry_writes_only_the_rest(tm
     assert Counter(customer for _, customer in store.writes) == Counter({str(i): 1 for i in range(40)})
     assert store.calls["GET"] == 25 + 4  # try 2 used the snapshot try 1 left: no GET, 15 POSTs
     assert xcom(dag_run, "sync")["created"] == 15
+
+
+def test_the_log_names_the_list_as_the_user_gave_it_and_its_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with rm.Mocker() as m, caplog.at_level("INFO"):
+        FakeStore(m)
+        sync([contact(1)], tmp_path, mode="mirror")
+    lines = [r.getMessage() for r in caplog.records if r.name.endswith("contact_sync")]
+    assert f"Contact list 'newsletter' (id {LIST_ID}), key column 'customer_id', mirror" in lines[0]
+    assert lines[-1].startswith(f"Contact list 'newsletter' (id {LIST_ID}): ")

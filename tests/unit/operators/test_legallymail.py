@@ -126,3 +126,28 @@ def test_sms_and_signature_under_dynamic_task_mapping(tmp_path: Any) -> None:
     assert sign["document_name"] == "Contract.pdf"
     link = xcom(dag_run, "sign", "_link_SignatureDocumentLink", map_index=0)
     assert link == ex.LM_SIGNATURE["data"]["download_original_url"]
+
+
+def test_a_successful_send_logs_what_went_out_and_the_ids(capfd: pytest.CaptureFixture[str]) -> None:
+    recipients = [f"r{i}@example.com" for i in range(11)]
+    dag = load_dag(
+        "email_logs",
+        f"""
+        with DAG("email_logs", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            SendCertifiedEmailOperator(task_id="send", recipients={recipients!r}, subject="Notice", html="<p>x</p>")
+            SmsOperator(task_id="sms", phone="+34600000000", message="hello")
+        """,
+    )
+    with rm.Mocker() as m:
+        m.post(f"{LM_URL}/api/send", json=multi_answer)
+        m.post(f"{LM_URL}/api/sms/send", json=ex.LM_SMS_SEND)
+        dag_run = run(dag)
+    captured = capfd.readouterr()
+    log = captured.out + captured.err
+    parents = xcom(dag_run, "send")["parent_tracking_ids"]
+    assert len(parents) == 2
+    for parent, size in zip(parents, (10, 1), strict=True):
+        assert f"Certified email 'Notice' to {size} recipient(s): tracking id {parent}, status sent" in log
+    assert f"11 recipient(s) went out as 2 certified emails (max_recipients=10): {', '.join(parents)}" in log
+    assert "Certified SMS to +34600000000: uuid ..., status sent, 1 credit(s)" in log
+    assert "XCom not found" not in log
