@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
 CONNECT_TIMEOUT_CAP = 10.0
+DOWNLOAD_CHUNK = 64 * 1024
 
 
 def pause(seconds: float) -> None:
@@ -98,6 +99,14 @@ class ApiClient:
 
     def download(self, url: str) -> bytes:
         """GET an absolute URL (certificate, signed document); the token goes only to our own origin."""
+        headers, endpoint = self._download_target(url)
+        response = self._send(
+            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
+        )
+        return response.content
+
+    def _download_target(self, url: str) -> tuple[dict[str, str], str]:
+        """The headers for a download of ``url`` (the token only for our own origin) and its log name."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(f"url: {url!r} is not an http(s) URL")
@@ -105,11 +114,32 @@ class ApiClient:
             raise ConfigurationError(f"url: plain http:// is refused for {parts.hostname!r}")
         own = origin_of(url) == self.settings.origin
         headers = {"Authorization": f"Bearer {self.settings.token}"} if own else {}
-        endpoint = parts.path or "/"
+        return headers, parts.path or "/"
+
+    # -- streaming downloads (evidence archives) ---------------------------------------------------
+    def download_to(self, url: str, write: Callable[[bytes], object], *, chunk_size: int = DOWNLOAD_CHUNK) -> int:
+        """Stream the body behind ``url`` into ``write`` chunk by chunk; return the number of bytes.
+
+        The same origin rule and retry rules as ``download`` (they apply until the body starts); memory
+        stays flat in the file's size. A connection lost in the middle of the body raises
+        ``ConnectionFailedError``: what ``write`` received so far is incomplete and must be discarded.
+        """
+        headers, endpoint = self._download_target(url)
         response = self._send(
-            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
+            "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True, stream=True
         )
-        return response.content
+        written = 0
+        try:
+            for chunk in response.iter_content(chunk_size=chunk_size):
+                write(chunk)
+                written += len(chunk)
+        except requests.RequestException as exc:
+            raise ConnectionFailedError(
+                f"{type(exc).__name__}: the download broke off after {written} bytes", method="GET", endpoint=endpoint
+            ) from None
+        finally:
+            response.close()
+        return written
 
     # -- internals ---------------------------------------------------------------------------------
     def _authenticate(self, body: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any] | None]:
@@ -129,6 +159,7 @@ class ApiClient:
         body: dict[str, Any] | None,
         idempotent: bool | None,
         download: bool = False,
+        stream: bool = False,
     ) -> requests.Response:
         """The retry loop. A download follows redirects and does not spend the API's request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -149,6 +180,7 @@ class ApiClient:
                     headers={"Accept": "application/json", **headers},
                     timeout=timeout,
                     allow_redirects=download,
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 wait = self._on_transport_error(exc, method, endpoint, may_repeat, attempt, waited)
