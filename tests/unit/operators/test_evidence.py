@@ -208,12 +208,14 @@ def test_links_list_every_file_seen_with_the_api_url_and_never_the_token(
 
 
 def test_each_asset_outlet_gets_an_event_extra_with_ids_statuses_manifest_and_hashes(tmp_path: Path) -> None:
-    from collections import defaultdict
-
     from airflow.sdk import Asset
 
+    class OutletEvents(dict[str, SimpleNamespace]):  # keyed like Airflow's accessors: Assets are unhashable in 3.1
+        def __getitem__(self, asset: Any) -> SimpleNamespace:
+            return self.setdefault(asset.uri, SimpleNamespace())
+
     asset = Asset("legallymail://evidence/contracts")
-    events: defaultdict[Any, SimpleNamespace] = defaultdict(SimpleNamespace)
+    events = OutletEvents()
     with rm.Mocker() as m:
         FakeApi(m).signature()
         op = ArchiveEvidenceOperator(
