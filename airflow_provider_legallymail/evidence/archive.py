@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail.evidence.collect import (
@@ -52,6 +52,7 @@ class ItemResult:
     present: int = 0
     failed: bool = False
     remaining: int = 0
+    final_summary: dict[str, Any] | None = None
 
     def recorded(self, name: str) -> dict[str, Any]:
         for entry in (self.previous or {}).get("files", []):
@@ -60,6 +61,7 @@ class ItemResult:
         return {}
 
     def summary(self) -> dict[str, Any]:
+        """What the task returns and announces for this id (small: the manifest has the rest)."""
         return {
             "kind": self.item.kind,
             "id": self.item.id,
@@ -71,6 +73,12 @@ class ItemResult:
             "downloaded": self.downloaded,
             "already_present": self.present,
         }
+
+    def release(self) -> None:
+        """Once the manifest is written, keep only what ``summary`` needs: memory stays flat in N."""
+        self.final_summary = self.summary()
+        self.files, self.previous = {}, None
+        self.item = replace(self.item, facts={}, files=[])
 
 
 class _ThreadHooks:
@@ -221,7 +229,8 @@ class Archiver:
                 files.append({**entry, "listed_by_api": False})
         manifest = build_manifest(result.item, files, self._api, self.now())
         if write_manifest(result.folder, manifest, result.previous):
-            log.info("Wrote %s", result.folder / "manifest.json")
+            log.info("Wrote %s", result.folder / MANIFEST_NAME)
+        result.release()
 
 
 def _combined(errors: list[BaseException]) -> BaseException:

@@ -34,10 +34,14 @@ def is_local(path: Any) -> bool:
 
 
 def sha256_of(path: Any) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a stored file, read in chunks."""
+    """SHA-256 (hex) and size of a stored file, read in chunks.
+
+    Read through the filesystem itself: ``ObjectStoragePath.open`` would also record every file read as
+    hook lineage, a list that grows with the size of the archive.
+    """
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
+    with path.fs.open(path.path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.hooks.lazy import LazyHook
-from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, evidence_links
+from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -119,12 +119,14 @@ class ArchiveEvidenceOperator(BaseOperator):
         links: list[dict[str, str]] = []
 
         def saw(item: EvidenceItem) -> None:  # links first: they show even when a download then fails
-            links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files)
-            ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+            room = MAX_EVIDENCE_LINKS - len(links)  # as many as there are link buttons; the manifests list all
+            if room > 0:
+                links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files[:room])
+                ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
 
         archiver = Archiver(self.hook, folders.__getitem__, max_active=max_active, now=_now, on_item=saw)
         results = archiver.run(targets)
-        archives = [r.summary() for r in results]
+        archives = [r.final_summary or r.summary() for r in results]
         summary = {
             "archives": archives,
             "downloaded": sum(a["downloaded"] for a in archives),
