@@ -28,23 +28,15 @@ RECIPIENTS_PER_EMAIL = 10
 
 
 # -- child side ---------------------------------------------------------------------------------------
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def child(evidence_file: str, kind: str, destination: str) -> None:
     from types import SimpleNamespace
 
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
     from airflow_provider_legallymail.operators.evidence import ArchiveEvidenceOperator
+    from bench.legitmailer_scale import _reset_peak, _status_kib
 
     LegallyMailHook().get_account_info()  # warm up: imports, connection, session
-    with open("/proc/self/clear_refs", "w") as handle:  # reset VmHWM (Linux 4.0+)
-        handle.write("5")
+    _reset_peak()
     before = _status_kib("VmRSS")
     started = time.perf_counter()
     ids = json.loads(Path(evidence_file).read_text())

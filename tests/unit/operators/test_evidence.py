@@ -228,3 +228,30 @@ def test_each_asset_outlet_gets_an_event_extra_with_ids_statuses_manifest_and_ha
     assert archived["manifest"] == str(tmp_path / "signature" / UUID / "manifest.json")
     assert archived["files"]["acta.pdf"] == sha((tmp_path / "signature" / UUID / "acta.pdf").read_bytes())
     assert json.loads(json.dumps(extra)) == extra  # storable as an asset event's extra
+
+
+def test_a_later_run_adds_the_acta_once_signed_and_downloads_only_it(tmp_path: Path) -> None:
+    with rm.Mocker() as m:
+        api = FakeApi(m)
+        api.signature(status="pending")
+        first = archive(tmp_path, {"kind": "signature", "id": UUID})
+        api.signature(status="signed")
+        second = archive(tmp_path, {"kind": "signature", "id": UUID})
+    assert sorted(first["archives"][0]["files"]) == ["original.pdf"]
+    assert sorted(second["archives"][0]["files"]) == ["acta.pdf", "original.pdf"]
+    assert (second["downloaded"], second["already_present"]) == (1, 1)
+    manifest = json.loads((tmp_path / "signature" / UUID / "manifest.json").read_text())
+    assert manifest["status"] == "signed" and len(manifest["files"]) == 2
+
+
+def test_a_certificate_the_api_stops_listing_stays_in_the_manifest(tmp_path: Path) -> None:
+    with rm.Mocker() as m:
+        FakeApi(m).email(delivered_and_read=True)
+        archive(tmp_path)
+        FakeApi(m).email()  # the documented shape: the read recipient lists only its read certificate
+        archive(tmp_path)
+    manifest = json.loads((tmp_path / FOLDER / "manifest.json").read_text())
+    kept = {f["name"]: f.get("listed_by_api", True) for f in manifest["files"]}
+    assert kept["certificate-cm_rec1_xyz-delivered.pdf"] is False
+    assert kept["certificate-cm_rec1_xyz-read.pdf"] is True
+    assert verify_archive(tmp_path).ok
