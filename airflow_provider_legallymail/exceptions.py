@@ -118,6 +118,13 @@ class OutcomeUnknownError(MailApiError):
     """
 
 
+class EvidenceIntegrityError(MailApiError):
+    """A certificate or signed document does not have the SHA-256 the API (or the archive's manifest) gives.
+
+    The message names the file, its source URL and both hashes; nothing is written under the file's name.
+    """
+
+
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 """Answers the APIs give before processing a request: sending it again cannot make a duplicate."""
 

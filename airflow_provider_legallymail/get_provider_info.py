@@ -115,7 +115,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "LegallyMail",
-                "python-modules": ["airflow_provider_legallymail.operators.legallymail"],
+                "python-modules": [
+                    "airflow_provider_legallymail.operators.legallymail",
+                    "airflow_provider_legallymail.operators.evidence",
+                ],
             },
             {
                 "integration-name": "Legitmailer",
@@ -131,6 +134,7 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_provider_legallymail.links.LegallyMailDashboardLink",
             "airflow_provider_legallymail.links.SignatureDocumentLink",
             "airflow_provider_legallymail.links.SignedDocumentLink",
+            "airflow_provider_legallymail.links.EvidenceLink",
         ],
         "config": {
             "legallymail": {

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from airflow.sdk import BaseOperatorLink
 
 LINKS_XCOM_KEY = "legallymail_links"
 LINKS_ATTRIBUTE = "legallymail_links"  # the same URLs, kept on the operator by the execute that pushed them
+EVIDENCE_LINKS_XCOM_KEY = "legallymail_evidence_links"
+MAX_EVIDENCE_LINKS = 20
 
 
 class _ApiUrlLink(BaseOperatorLink):
@@ -38,3 +41,36 @@ class SignatureDocumentLink(_ApiUrlLink):
 class SignedDocumentLink(_ApiUrlLink):
     name = "Signature acta"
     url_key = "acta"
+
+
+@attrs.define
+class EvidenceLink(BaseOperatorLink):
+    """The ``index``-th certificate / original / acta a task saw, at the URL the API gave for it.
+
+    A task pushes ``[{"label": "read certificate, ana@example.com", "url": ...}, ...]`` to XCom
+    ``legallymail_evidence_links`` (URLs without any token); link ``Evidence N`` opens the N-th. Use
+    ``operator_extra_links = evidence_links()`` on any operator or sensor that pushes that list.
+    """
+
+    index: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"Evidence {self.index + 1}"
+
+    @property
+    def xcom_key(self) -> str:
+        return f"_link_EvidenceLink_{self.index}"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        entries = XCom.get_value(ti_key=ti_key, key=EVIDENCE_LINKS_XCOM_KEY) or []
+        if not isinstance(entries, list) or self.index >= len(entries) or not isinstance(entries[self.index], dict):
+            return ""
+        return str(entries[self.index].get("url") or "")
+
+
+def evidence_links(count: int = MAX_EVIDENCE_LINKS) -> tuple[EvidenceLink, ...]:
+    """``Evidence 1`` .. ``Evidence <count>``: links that are empty stay hidden in the UI."""
+    return tuple(EvidenceLink(index) for index in range(count))

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
 CONNECT_TIMEOUT_CAP = 10.0
 MAX_REDIRECTS = 10
+DOWNLOAD_CHUNK = 64 * 1024
 
 
 def pause(seconds: float) -> None:
@@ -111,6 +112,10 @@ class ApiClient:
         URLs that parsers read differently). The token goes only to the connection's own origin, and never
         again once a redirect has left it (another host or port, or https -> http).
         """
+        return self._fetch(url, stream=False).content
+
+    def _fetch(self, url: str, *, stream: bool) -> requests.Response:
+        """The final (non-redirect) answer for ``url``, under the rules of ``download``."""
         own = self.settings.origin
         trusted = True
         for hop in range(MAX_REDIRECTS + 1):
@@ -123,12 +128,44 @@ class ApiClient:
             headers = {"Authorization": f"Bearer {self.settings.token}"} if trusted else {}
             endpoint = urlsplit(url).path or "/"
             response = self._send(
-                "GET", url, endpoint, headers=headers, params=None, body=None, idempotent=True, download=True
+                "GET",
+                url,
+                endpoint,
+                headers=headers,
+                params=None,
+                body=None,
+                idempotent=True,
+                download=True,
+                stream=stream,
             )
             if not response.is_redirect:
-                return response.content
+                return response
+            response.close()
             url = urljoin(url, response.headers["Location"])
         raise MailApiError(f"more than {MAX_REDIRECTS} redirects; the last went to {shown(url)!r}", method="GET")
+
+    # -- streaming downloads (evidence archives) ---------------------------------------------------
+    def download_to(self, url: str, write: Callable[[bytes], object], *, chunk_size: int = DOWNLOAD_CHUNK) -> int:
+        """Stream the body behind ``url`` into ``write`` chunk by chunk; return the number of bytes.
+
+        The same origin, redirect and retry rules as ``download`` (they apply until the body starts); memory
+        stays flat in the file's size. A connection lost in the middle of the body raises
+        ``ConnectionFailedError``: what ``write`` received so far is incomplete and must be discarded.
+        """
+        response = self._fetch(url, stream=True)
+        endpoint = scrub(urlsplit(url).path or "/", self.settings.token)
+        written = 0
+        try:
+            for chunk in response.iter_content(chunk_size=chunk_size):
+                write(chunk)
+                written += len(chunk)
+        except requests.RequestException as exc:
+            raise ConnectionFailedError(
+                f"{type(exc).__name__}: the download broke off after {written} bytes", method="GET", endpoint=endpoint
+            ) from None
+        finally:
+            response.close()
+        return written
 
     # -- internals ---------------------------------------------------------------------------------
     def _authenticate(self, body: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any] | None]:
@@ -148,6 +185,7 @@ class ApiClient:
         body: dict[str, Any] | None,
         idempotent: bool | None,
         download: bool = False,
+        stream: bool = False,
     ) -> requests.Response:
         """The retry loop; redirects are never followed here. A download does not spend the request budget."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -170,6 +208,7 @@ class ApiClient:
                     headers={"Accept": "application/json", **headers},
                     timeout=timeout,
                     allow_redirects=False,
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 reason = self._unreached(exc, url, timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_legallymail import limits, validation
@@ -203,6 +204,10 @@ class LegallyMailHook(MailApiHook):
     def download(self, url: str) -> bytes:
         """Bytes behind a certificate / original / acta URL from a response (token only to our host)."""
         return self.get_conn().download(validation.identifier(url, "url"))
+
+    def download_to(self, url: str, write: Callable[[bytes], object]) -> int:
+        """Stream a certificate / original / acta into ``write`` chunk by chunk (memory flat in its size)."""
+        return self.get_conn().download_to(validation.identifier(url, "url"), write)
 
     def test_connection(self) -> tuple[bool, str]:
         """Read-only check: ``GET /api/info``."""

@@ -1,4 +1,5 @@
-"""Fault injection per endpoint: an error status, latency, or a committed operation whose response is dropped.
+"""Fault injection per endpoint: an error status, latency, a committed operation whose response is dropped,
+or a response whose body is tampered with (one byte changed, same length: a download with the wrong hash).
 
 A fault matches one API, an optional method and a path inside that API (``/api/send``; a trailing ``*``
 matches a prefix). It fires on ``ratio`` of the matching requests, deterministically (0.5: every second
@@ -30,6 +31,7 @@ class Fault:
     retry_after: float | None = None
     latency: float | None = None
     drop_response: bool = False
+    tamper: bool = False
     seen: int = 0
     fired: int = 0
 
@@ -85,11 +87,12 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     count = _number(spec, "count", low=1)
     ratio = _number(spec, "ratio", low=0.0, high=1.0)
     drop = bool(spec.get("drop_response", False))
+    tamper = bool(spec.get("tamper", False))
     latency = _number(spec, "latency", low=0.0)
-    if status is not None and drop:
-        raise FaultSpecError("status and drop_response exclude each other")
-    if status is None and not drop and latency is None:
-        raise FaultSpecError("a fault needs status, latency or drop_response")
+    if sum((status is not None, drop, tamper)) > 1:
+        raise FaultSpecError("status, drop_response and tamper exclude each other")
+    if status is None and not drop and not tamper and latency is None:
+        raise FaultSpecError("a fault needs status, latency, drop_response or tamper")
     if (status is not None and status != int(status)) or (count is not None and count != int(count)):
         raise FaultSpecError("status and count are whole numbers")
     return Fault(
@@ -103,7 +106,16 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
         retry_after=_number(spec, "retry_after", low=0.0),
         latency=latency,
         drop_response=drop,
+        tamper=tamper,
     )
+
+
+def tampered(body: bytes) -> bytes:
+    """``body`` with its middle byte changed: same length (Content-Length holds), different SHA-256."""
+    if not body:
+        return body
+    middle = len(body) // 2
+    return body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1 :]
 
 
 class FaultBook:

@@ -2,7 +2,8 @@
 
 Order for every API request: log it; apply a matching fault (latency, then an error status answered
 before processing); apply the rate limit (``/legallymail/api/*`` only); run the route; for a
-``drop_response`` fault, discard the answer and abort the TCP connection before any byte is sent.
+``drop_response`` fault, discard the answer and abort the TCP connection before any byte is sent; for a
+``tamper`` fault, change one byte of the answer's body.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from airflow_provider_legallymail.sandbox.apis import (
     split_path,
 )
 from airflow_provider_legallymail.sandbox.clock import iso_utc
-from airflow_provider_legallymail.sandbox.faults import Fault
+from airflow_provider_legallymail.sandbox.faults import Fault, tampered
 from airflow_provider_legallymail.sandbox.protocol import TRANSPORT_KEY
 from airflow_provider_legallymail.sandbox.runtime import Sandbox
 
@@ -101,6 +102,20 @@ def _log_entry(scope: Scope, api: str, path: str, body: bytes, now: float) -> di
     return entry
 
 
+def _tampering(send: Send) -> Send:
+    """A ``send`` that changes one byte of the first non-empty body chunk (a ``tamper`` fault)."""
+    done = False
+
+    async def tampering_send(message: Message) -> None:
+        nonlocal done
+        if message["type"] == "http.response.body" and message.get("body") and not done:
+            done = True
+            message = {**message, "body": tampered(message["body"])}
+        await send(message)
+
+    return tampering_send
+
+
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
@@ -160,6 +175,9 @@ class SandboxMiddleware:
                 return
         if fault is not None and fault.drop_response:
             await self._run_and_drop(scope, receive, send, api, entry)
+            return
+        if fault is not None and fault.tamper:
+            await self._run(scope, receive, _tampering(send), api)
             return
         await self._run(scope, receive, send, api)
 

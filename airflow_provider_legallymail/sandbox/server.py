@@ -222,6 +222,7 @@ class SandboxServer:
         retry_after: float | None = None,
         latency: float | None = None,
         drop_response: bool = False,
+        tamper: bool = False,
     ) -> dict[str, Any]:
         spec = {
             "api": api,
@@ -233,6 +234,7 @@ class SandboxServer:
             "retry_after": retry_after,
             "latency": latency,
             "drop_response": drop_response,
+            "tamper": tamper,
         }
         result: dict[str, Any] = self.control("POST", "/faults", {k: v for k, v in spec.items() if v is not None})
         return result["fault"]  # type: ignore[no-any-return]

@@ -1,0 +1,166 @@
+"""``ArchiveEvidenceOperator``: keep the certificates, signed documents and actas, verified, in an archive.
+
+See ``airflow_provider_legallymail.evidence`` for what is fetched, how files are written and verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_legallymail.evidence.collect import EvidenceItem
+    from airflow_provider_legallymail.evidence.targets import Target
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+DEFAULT_LAYOUT = "{{ kind }}/{{ id }}"
+
+
+class ArchiveEvidenceOperator(BaseOperator):
+    """Download, verify and archive the evidence of certified emails, signature requests and SMS.
+
+    Every certificate PDF (per recipient and stage), the original document and, once signed, the acta,
+    and the SMS certificate are streamed into ``destination``, checked against the SHA-256 the API
+    publishes (``file_hash``, ``document_hash``, ``signed_document_hash``), and described in a
+    ``manifest.json`` beside them. A second run downloads nothing that is already archived intact.
+
+    :param evidence: what to archive: a tracking id or uuid (with ``kind``), a list of them, or the return
+        value of ``SendCertifiedEmailOperator`` / ``SignatureRequestOperator`` / ``SmsOperator`` (or a
+        sensor's: ``tracking_id``, ``uuid``, ``{"kind", "id"}``), e.g. from XCom. Templated.
+    :param destination: an ``ObjectStoragePath`` or URL of the archive root (a local folder,
+        ``s3://bucket/prefix``, ``gs://...``). Templated.
+    :param layout: the folder of each archived id below ``destination``, a Jinja template rendered with the
+        task's context plus ``kind`` (email / signature / sms), ``id``, ``tracking_id`` and ``uuid``.
+        Default ``{{ kind }}/{{ id }}``; for example ``{{ ds }}/{{ kind }}/{{ id }}``.
+    :param kind: ``email``, ``signature`` or ``sms`` for bare ids (None: tell from the input). Templated.
+    :param max_active_downloads: files downloaded at the same time (1..32, default 4).
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
+
+    template_fields: Sequence[str] = ("evidence", "destination", "kind", "legallymail_conn_id")
+    template_fields_renderers = {"evidence": "json"}
+    operator_extra_links = evidence_links()
+    ui_color = "#efe4f6"
+
+    hook: LazyHook[LegallyMailHook] = LazyHook(
+        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
+    )
+
+    def __init__(
+        self,
+        *,
+        evidence: Any,
+        destination: Any,
+        layout: str = DEFAULT_LAYOUT,
+        kind: str | None = None,
+        max_active_downloads: int = 4,
+        legallymail_conn_id: str = "legallymail_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.evidence = evidence
+        self.destination = destination
+        self.layout = layout
+        self.kind = kind
+        self.max_active_downloads = max_active_downloads
+        self.legallymail_conn_id = legallymail_conn_id
+
+    # -- input -------------------------------------------------------------------------------------
+    def _folder(self, root: Any, target: Target, context: Context) -> Any:
+        from airflow_provider_legallymail.storage import location
+        from airflow_provider_legallymail.validation import fail
+
+        variables = {"kind": target.kind, "id": target.id, "tracking_id": None, "uuid": None}
+        variables["tracking_id" if target.kind == "email" else "uuid"] = target.id
+        try:
+            rendered = str(self.render_template(self.layout, cast("Context", {**context, **variables})))
+        except Exception as exc:
+            raise fail("layout", f"{self.layout!r} could not be rendered: {type(exc).__name__}: {exc}") from None
+        parts = [p for p in rendered.strip().split("/") if p]
+        if not parts or any(p in (".", "..") for p in parts):
+            raise fail("layout", f"{self.layout!r} rendered {rendered!r}: expected a relative folder without '..'")
+        return location(root, *parts)
+
+    def _plan(self, context: Context) -> tuple[list[Target], dict[Target, Any], int]:
+        """Every check, before any request: targets, their folders, the number of parallel downloads."""
+        from airflow_provider_legallymail.evidence.files import to_path
+        from airflow_provider_legallymail.evidence.targets import parse_targets
+        from airflow_provider_legallymail.legitmailer.threads import active_requests
+        from airflow_provider_legallymail.validation import fail
+
+        targets = parse_targets(self.evidence, self.kind)
+        max_active = active_requests(self.max_active_downloads, "max_active_downloads")
+        if self.destination is None or not str(self.destination).strip():
+            raise fail("destination", "an ObjectStoragePath or URL of the archive root is required")
+        try:
+            root = to_path(self.destination)
+        except Exception as exc:
+            raise fail("destination", f"{str(self.destination)!r} is not usable: {exc}") from None
+        return targets, {t: self._folder(root, t, context) for t in targets}, max_active
+
+    # -- run ---------------------------------------------------------------------------------------
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_legallymail.compat import AirflowFailException
+        from airflow_provider_legallymail.evidence.archive import Archiver
+        from airflow_provider_legallymail.exceptions import ValidationError
+
+        try:
+            targets, folders, max_active = self._plan(context)
+        except ValidationError as exc:
+            raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
+        ti = context["ti"]
+        links: list[dict[str, str]] = []
+
+        def saw(item: EvidenceItem) -> None:  # links first: they show even when a download then fails
+            room = MAX_EVIDENCE_LINKS - len(links)  # as many as there are link buttons; the manifests list all
+            if room > 0:
+                links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files[:room])
+                ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+
+        archiver = Archiver(self.hook, folders.__getitem__, max_active=max_active, now=_now, on_item=saw)
+        results = archiver.run(targets)
+        archives = [r.final_summary or r.summary() for r in results]
+        summary = {
+            "archives": archives,
+            "downloaded": sum(a["downloaded"] for a in archives),
+            "already_present": sum(a["already_present"] for a in archives),
+        }
+        self.log.info(
+            "Archived %d item(s): %d file(s) downloaded, %d already present",
+            len(archives),
+            summary["downloaded"],
+            summary["already_present"],
+        )
+        self._announce(context, archives)
+        return summary
+
+    def _announce(self, context: Context, archives: list[dict[str, Any]]) -> None:
+        """Give each Asset in ``outlets`` an event ``extra`` with the ids, statuses, manifests and hashes."""
+        from airflow.sdk import Asset
+
+        from airflow_provider_legallymail import __version__
+
+        assets = [o for o in self.outlets or [] if isinstance(o, Asset)]
+        if not assets:
+            return
+        keys = ("kind", "id", "status", "statuses", "manifest", "files")
+        extra: dict[str, Any] = {
+            "archives": [{k: a[k] for k in keys} for a in archives],
+            "provider_version": __version__,
+        }
+        events = context["outlet_events"]
+        for asset in assets:
+            events[asset].extra = extra
+
+
+def _now() -> str:
+    import pendulum
+
+    return str(pendulum.now("UTC").isoformat())
