@@ -124,3 +124,34 @@ def wait_spec(
             field = SELECTION_FIELDS[kind]
             raise validation.fail(field, f"{', '.join(strangers)} is not a recipient of this send")
     return WaitSpec(kind, found, target_text, chosen, float(deadline), known)
+
+
+DEFAULT_WAIT_TIMEOUT = {"email": 7 * 86400.0, "signature": 8 * 86400.0, "sms": 86400.0}
+"""``wait_for=`` without ``wait_timeout``: a week (a signature request expires after one, which fails it)."""
+
+
+def check_wait_arguments(kind: str, target: Any, selection: Any, timeout: float | None) -> None:
+    """``wait_for`` / ``wait_recipients`` / ``wait_timeout`` of a sending operator, checked at parse time."""
+    if target not in TARGETS[kind]:
+        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(TARGETS[kind])} for a {kind}")
+    if kind != "sms":
+        parse_selection(kind, selection, "wait_recipients")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        raise validation.fail("wait_timeout", f"{timeout!r} is not a positive number of seconds")
+
+
+def wait_spec_after_send(
+    kind: str,
+    summary: dict[str, Any],
+    target: str,
+    selection: Any,
+    ti: Any,
+    timeout: float | None,
+    ledger_path: str | None,
+) -> WaitSpec:
+    """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try."""
+    from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
+
+    seconds = timeout if timeout is not None else DEFAULT_WAIT_TIMEOUT[kind]
+    deadline = fixed_deadline(ti, seconds, base=ledger_path)
+    return wait_spec(kind, summary, target, selection, deadline=deadline, id_field="wait_for")
