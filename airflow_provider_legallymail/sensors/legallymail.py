@@ -70,7 +70,9 @@ class _LegallyMailSensor(BaseSensorOperator):
         ledger_path: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(mode=mode or ("poke" if deferrable else "reschedule"), timeout=timeout, **kwargs)
+        if timeout is not None:  # Airflow 3.1 refuses timeout=None; omitted, it reads [sensors] default_timeout
+            kwargs["timeout"] = timeout
+        super().__init__(mode=mode or ("poke" if deferrable else "reschedule"), **kwargs)
         self.target = target
         self.legallymail_conn_id = legallymail_conn_id
         self.deferrable = deferrable

@@ -198,16 +198,15 @@ class Poller:
     async def _step(self) -> bool:
         """One request, or one wait for something to become due; False once nothing can succeed."""
         now = self.now()
-        action, next_due = self._choose(now)
-        if action is None:
-            await self._sleep(min(next_due - now, self.config.cap), wakeable=True)
-            return True
         budget = self._budget()
         free, wait = await asyncio.to_thread(budget.free_slots)
         if free <= self._reserve:
             await asyncio.sleep(max(wait, 0.005))
             return True
-        action, _ = self._choose(self.now())  # the wait may have changed what is best
+        action, next_due = self._choose(now, spare=free > self._reserve + 1)
+        if action is None:
+            await self._sleep(min(next_due - now, self.config.cap), wakeable=True)
+            return True
         if action is None:
             return True
         if budget is not self._hook.get_conn().budget:
@@ -227,8 +226,12 @@ class Poller:
         return True
 
     # -- choosing ----------------------------------------------------------------------------------
-    def _choose(self, now: float) -> tuple[tuple[str, Any] | None, float]:
-        """The most valuable request now (a GET of one watch, or a list), and when the next is due."""
+    def _choose(self, now: float, spare: bool = False) -> tuple[tuple[str, Any] | None, float]:
+        """The most valuable request now (a GET of one watch, or a list), and when the next is due.
+
+        With ``spare`` (budget left beyond the reserve and nothing due) the most overdue watch relative to
+        its interval is checked early: unused budget shortens detection delays.
+        """
         best: tuple[str, Any] | None = None
         best_score = 0.0
         next_due = now + self.config.cap
@@ -237,7 +240,7 @@ class Poller:
             if watch.settled:
                 continue
             score, due_at = watch.score(now, self.config)
-            if score <= 0:
+            if score < 1.0 and not spare:
                 next_due = min(next_due, due_at)
                 continue
             if watch.list_covers():

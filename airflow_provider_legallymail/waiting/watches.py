@@ -64,7 +64,7 @@ class Watch:
         return min(config.cap, max(floor, age * config.backoff))
 
     def score(self, now: float, config: PollerConfig) -> tuple[float, float]:
-        """(how overdue, as a multiple of its interval; <= 0 when not due), and when it falls due."""
+        """(time since its last check as a multiple of its interval: due at 1), and when it falls due."""
         if self.urgent:
             return URGENT, now
         if self.expires_at is not None:  # re-check right after a signature's expiry
@@ -76,9 +76,9 @@ class Watch:
         due_at = base + interval
         if self.expires_at is not None and (self.last_check or 0.0) < self.expires_at + EXPIRY_GRACE + 1.0:
             due_at = min(due_at, self.expires_at + EXPIRY_GRACE + 1.0)
-        if now < due_at:
-            return 0.0, due_at
-        return (now - base) / interval, due_at
+        if now >= due_at:
+            return max(1.0, (now - base) / interval), due_at
+        return max(0.0, (now - base) / interval), due_at
 
     def list_covers(self) -> bool:
         """A list request can check this watch (an email of unknown shape counts: its row tells)."""
