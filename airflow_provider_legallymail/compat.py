@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 try:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import (
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        TaskDeferralTimeout,
+    )
 except ImportError:  # Airflow 3.1
-    from airflow.exceptions import AirflowFailException  # type: ignore[attr-defined,no-redef]
+    from airflow.exceptions import (  # type: ignore[attr-defined,no-redef]
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        TaskDeferralTimeout,
+    )
 
-__all__ = ["AirflowFailException"]
+__all__ = ["AirflowFailException", "AirflowSensorTimeout", "AirflowSkipException", "TaskDeferralTimeout"]

@@ -189,3 +189,24 @@ def error_for_status(status_code: int, *, method: str, endpoint: str, body: str,
     if status_code == 403 and "credit" not in text.lower():
         text = f"{text} (403: no permission, or the account's credits/emails may be exhausted)"
     return cls(text, status_code=status_code, method=method, endpoint=endpoint, api_message=api_message, **kwargs)
+
+
+def _fail_base() -> type[Exception]:
+    from airflow_provider_legallymail.compat import AirflowFailException
+
+    return AirflowFailException
+
+
+class OutcomeFailedError(MailApiError, _fail_base()):  # type: ignore[misc]
+    """A wait ended in a terminal failure: a recipient bounced, a signer declined, an SMS failed...
+
+    It names the recipient or signer and gives the API's reason. It derives from ``AirflowFailException``,
+    so the task fails at once and is not retried (the outcome will not change), and sensors raise it
+    after their ``soft_fail`` handling: a declined or bounced outcome is never skipped.
+    """
+
+    def __init__(self, message: str, *, who: str, reason: str, result: Any = None, **kwargs: Any) -> None:
+        self.who = who
+        self.reason = reason
+        self.result = result
+        super().__init__(message, **kwargs)

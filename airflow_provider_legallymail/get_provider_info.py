@@ -125,6 +125,18 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_legallymail.operators.legitmailer"],
             },
         ],
+        "sensors": [
+            {
+                "integration-name": "LegallyMail",
+                "python-modules": ["airflow_provider_legallymail.sensors.legallymail"],
+            },
+        ],
+        "triggers": [
+            {
+                "integration-name": "LegallyMail",
+                "python-modules": ["airflow_provider_legallymail.triggers.legallymail"],
+            },
+        ],
         "connection-types": [LEGALLYMAIL_CONNECTION, LEGITMAILER_CONNECTION],
         "notifications": [
             "airflow_provider_legallymail.notifications.legallymail.LegallyMailNotifier",

@@ -70,6 +70,19 @@ class RequestBudget:
                 return started
             self._sleep(wait)
 
+    def free_slots(self) -> tuple[int, float]:
+        """(request starts still allowed in the window now, seconds until the oldest leaves it); takes none.
+
+        Lets a background poller yield to sends: it starts a request only while more than a reserve is free.
+        """
+        if not self.enabled:
+            return 1 << 30, 0.0
+        with self._locked_state() as handle:
+            now = self._clock()
+            stamps = [t for t in _read_stamps(handle) if now - t < self.window and t <= now + 1]
+        wait = min(stamps) + self.window - now if stamps else 0.0
+        return self.limit - len(stamps), max(0.0, wait)
+
     def _try_take(self) -> tuple[float, float]:
         """(now, 0) when a slot was taken; otherwise (now, seconds until the oldest start leaves the window)."""
         if not self.enabled:

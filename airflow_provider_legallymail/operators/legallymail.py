@@ -6,6 +6,7 @@ See ``airflow_provider_legallymail.delivery.deliverer`` for how a retry adopts w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -47,12 +48,21 @@ class _LegallyMailSendOperator(BaseOperator):
         legallymail_conn_id: str = "legallymail_default",
         on_retry: str | OnRetry = OnRetry.ADOPT,
         ledger_path: str | None = None,
+        wait_for: str | None = None,
+        wait_recipients: Any = "all",
+        wait_timeout: float | timedelta | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.legallymail_conn_id = legallymail_conn_id
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
+        self.wait_for, self.wait_recipients = wait_for, wait_recipients
+        self.wait_timeout = wait_timeout.total_seconds() if isinstance(wait_timeout, timedelta) else wait_timeout
+        if wait_for is not None:  # bad wait arguments fail when the DAG is parsed, before anything is sent
+            from airflow_provider_legallymail.waiting.targets import check_wait_arguments
+
+            check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
 
     hook: LazyHook[LegallyMailHook] = LazyHook(
         "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
@@ -108,7 +118,25 @@ class _LegallyMailSendOperator(BaseOperator):
             ti.xcom_push(key=LINKS_XCOM_KEY, value=self.legallymail_links)
         except Exception:  # links are a convenience; never fail a task that has sent
             self.log.warning("Could not compute the extra links", exc_info=True)
-        return summary
+        return self.wait_for_outcome(context, summary)
+
+    def wait_for_outcome(self, context: Context, summary: dict[str, Any]) -> dict[str, Any]:
+        """With ``wait_for``: defer in this task until the outcome (the send is not repeated on resume)."""
+        if self.wait_for is None:
+            return summary
+        from airflow_provider_legallymail.sensors.legallymail import defer_wait
+        from airflow_provider_legallymail.waiting.targets import wait_spec_after_send
+
+        spec = wait_spec_after_send(
+            self.kind, summary, self.wait_for, self.wait_recipients, context["ti"], self.wait_timeout, self.ledger_path
+        )
+        defer_wait(self, spec, self.legallymail_conn_id, carry=summary)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task."""
+        from airflow_provider_legallymail.waiting.outcomes import finish
+
+        return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log)}
 
 
 class SendCertifiedEmailOperator(_LegallyMailSendOperator):

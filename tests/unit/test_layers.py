@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "models": 1,
     "hooks": 2,
     "delivery": 3,
+    "waiting": 3,
     "legitmailer": 3,
     "evidence": 3,
     "operators": 4,

@@ -1,0 +1,218 @@
+"""Sensors that wait for a certified email to be delivered or read, a document signed, an SMS delivered.
+
+Deferrable by default (the wait runs in the triggerer, sharing one poller per connection); with
+``deferrable=False`` they run in ``mode="reschedule"`` and free the worker between pokes. Both paths call
+the same decision (``waiting.decision.decide``). The deadline is absolute: fixed at the first try and
+kept across retries and re-deferrals. A terminal failure raises ``OutcomeFailedError`` (no retry, never
+skipped); ``soft_fail`` skips only when the deadline is reached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
+
+from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.waiting.targets import WaitSpec
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+SIGNATURE_EXPIRY_MARGIN = 24 * 3600.0
+"""Added to the default timeout of a signature wait: the request's ``expires_at`` (a week after it was
+sent) normally ends the wait first, as a failure."""
+DEFER_TIMEOUT_MARGIN = 300.0
+
+
+def defer_wait(task: BaseOperator, spec: WaitSpec, conn_id: str, *, carry: Any = None) -> NoReturn:
+    """Defer ``task`` to ``LegallyMailWaitTrigger`` until ``spec`` is decided; resumes in ``execute_complete``.
+
+    The trigger's kwargs carry the absolute deadline; ``defer(timeout=)`` is only a backstop for a
+    triggerer that is down at the deadline (it restarts at every deferral, so it is never relied on).
+    """
+    from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
+
+    task.log.info("Waiting in the triggerer for %s", spec.describe())
+    remaining = max(0.0, spec.deadline - time.time())
+    task.defer(
+        trigger=LegallyMailWaitTrigger(spec=spec.to_json(), legallymail_conn_id=conn_id, carry=carry),
+        method_name="execute_complete",
+        timeout=timedelta(seconds=remaining + DEFER_TIMEOUT_MARGIN),
+    )
+    raise AssertionError("defer() returned")  # pragma: no cover - defer always raises
+
+
+class _LegallyMailSensor(BaseSensorOperator):
+    """Shared by the three sensors: resolving the wait, poking, deferring and finishing."""
+
+    kind = ""
+    id_field = ""
+    selection_field: str | None = None
+    hook: LazyHook[LegallyMailHook] = LazyHook(
+        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
+    )
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        legallymail_conn_id: str = "legallymail_default",
+        deferrable: bool = True,
+        mode: str | None = None,
+        timeout: float | timedelta | None = None,
+        ledger_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if timeout is not None:  # Airflow 3.1 refuses timeout=None; omitted, it reads [sensors] default_timeout
+            kwargs["timeout"] = timeout
+        super().__init__(mode=mode or ("poke" if deferrable else "reschedule"), **kwargs)
+        self.target = target
+        self.legallymail_conn_id = legallymail_conn_id
+        self.deferrable = deferrable
+        self.ledger_path = ledger_path
+        self.explicit_timeout = timeout is not None
+        self._seen: dict[str, Any] = {}
+
+    def _selection(self) -> Any:
+        return getattr(self, self.selection_field) if self.selection_field else "all"
+
+    def resolve(self, context: Context) -> WaitSpec:
+        """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
+        from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
+        from airflow_provider_legallymail.waiting.targets import wait_spec
+
+        ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
+        spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
+        timeout = float(self.timeout)
+        if self.kind == "signature" and not self.explicit_timeout:
+            timeout += SIGNATURE_EXPIRY_MARGIN
+        return replace(spec, deadline=fixed_deadline(context["ti"], timeout, base=self.ledger_path))
+
+    def execute(self, context: Context) -> Any:
+        from airflow_provider_legallymail.waiting.outcomes import finish
+
+        self._spec = self.resolve(context)
+        if self.deferrable:
+            defer_wait(self, self._spec, self.legallymail_conn_id)
+        # our poke raises at the absolute deadline; keep the base class's per-try timeout from firing first
+        self.timeout = max(float(self.timeout), self._spec.deadline - time.time() + self.poke_interval + 60)
+        event = super().execute(context)
+        return finish(event, soft_fail=self.soft_fail, log=self.log)
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        from airflow_provider_legallymail.compat import AirflowSensorTimeout
+        from airflow_provider_legallymail.waiting.observations import describe_changes
+        from airflow_provider_legallymail.waiting.outcomes import (
+            TIMEOUT,
+            error_event,
+            event_for,
+            fetch_observation,
+            is_transient,
+        )
+
+        spec = self._spec
+        observations: dict[str, Any] = {}
+        for ident in spec.ids:
+            try:
+                observation = fetch_observation(self.hook, spec.kind, ident)
+            except Exception as exc:
+                if not is_transient(exc):
+                    return PokeReturnValue(is_done=True, xcom_value=error_event(exc))
+                self.log.warning("Could not check %s %s this time: %s", spec.kind, ident, exc)
+                observations[ident] = self._seen.get(ident)
+                continue
+            for line in describe_changes(self._seen.get(ident), observation):
+                self.log.info("%s", line)
+            self._seen[ident] = observations[ident] = observation
+        event = event_for(spec, observations, time.time())
+        if event is None:
+            return False
+        if event["status"] == TIMEOUT:
+            raise AirflowSensorTimeout(event["message"])  # soft_fail: the base class skips
+        return PokeReturnValue(is_done=True, xcom_value=event)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        from airflow_provider_legallymail.waiting.outcomes import finish
+
+        return finish(event, soft_fail=self.soft_fail, log=self.log)
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Finish on our own terms: the sensor base class would turn a declined outcome into a skip."""
+        from airflow_provider_legallymail.compat import TaskDeferralTimeout
+        from airflow_provider_legallymail.waiting.outcomes import TIMEOUT, finish
+
+        try:
+            return BaseOperator.resume_execution(self, next_method, next_kwargs, context)
+        except TaskDeferralTimeout as exc:
+            event = {"status": TIMEOUT, "message": f"the triggerer timed the wait out ({exc})"}
+            return finish(event, soft_fail=self.soft_fail, log=self.log)
+
+
+class CertifiedEmailSensor(_LegallyMailSensor):
+    """Wait until a certified email is delivered to, or read by, its recipients.
+
+    :param tracking_id: a tracking id, a list of them, or the whole return value of
+        ``SendCertifiedEmailOperator`` (an email split into several sends is waited on as a whole).
+    :param target: ``"read"`` (default) or ``"delivered"``.
+    :param recipients: ``"all"`` (default), ``"any"``, or a list of addresses.
+    :param deferrable: wait in the triggerer (default); False: ``mode="reschedule"``.
+    :param timeout: seconds (or a timedelta) from the first try's start; then skip (``soft_fail``) or fail.
+    :param ledger_path: where the deadline is kept across tries (default ``[legallymail] ledger_path``).
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
+
+    kind = "email"
+    id_field = "tracking_id"
+    selection_field = "recipients"
+    template_fields: Sequence[str] = ("tracking_id", "target", "recipients", "legallymail_conn_id")
+    ui_color = "#dbe9f6"
+
+    def __init__(self, *, tracking_id: Any, target: str = "read", recipients: Any = "all", **kwargs: Any) -> None:
+        super().__init__(target=target, **kwargs)
+        self.tracking_id = tracking_id
+        self.recipients = recipients
+
+
+class SignatureSensor(_LegallyMailSensor):
+    """Wait until a document is signed. A decline, or the request's ``expires_at`` passing, fails the task.
+
+    :param uuid: the request's uuid, or the whole return value of ``SignatureRequestOperator``.
+    :param target: ``"signed"``.
+    :param signers: ``"all"`` (default), ``"any"``, or a list of signer addresses.
+    :param timeout: as for ``CertifiedEmailSensor``; by default the request's ``expires_at`` ends the wait.
+    """
+
+    kind = "signature"
+    id_field = "uuid"
+    selection_field = "signers"
+    template_fields: Sequence[str] = ("uuid", "target", "signers", "legallymail_conn_id")
+    ui_color = "#e4f0d9"
+
+    def __init__(self, *, uuid: Any, target: str = "signed", signers: Any = "all", **kwargs: Any) -> None:
+        super().__init__(target=target, **kwargs)
+        self.uuid = uuid
+        self.signers = signers
+
+
+class SmsSensor(_LegallyMailSensor):
+    """Wait until a certified SMS is delivered; a failed SMS fails the task.
+
+    :param uuid: the SMS's uuid, or the whole return value of ``SmsOperator``.
+    :param target: ``"delivered"``.
+    """
+
+    kind = "sms"
+    id_field = "uuid"
+    template_fields: Sequence[str] = ("uuid", "target", "legallymail_conn_id")
+    ui_color = "#f6e7db"
+
+    def __init__(self, *, uuid: Any, target: str = "delivered", **kwargs: Any) -> None:
+        super().__init__(target=target, **kwargs)
+        self.uuid = uuid

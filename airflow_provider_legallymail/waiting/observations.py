@@ -1,0 +1,183 @@
+"""What one poll saw, as plain JSON: an email's recipients, a signature's signers, an SMS.
+
+Observations are built from the hook's typed results, so the poking sensor, the trigger's poller and
+``wait_for=`` read the API identically. They are JSON so they travel in trigger events and XCom, and they
+keep what a downstream task needs: per-party status, reason, timestamps and certificate URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pendulum import DateTime
+
+from airflow_provider_legallymail.models.legallymail import Certificate, Email, EmailRecipient, SignatureRequest, Sms
+from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+
+Observation = dict[str, Any]
+_EMAIL_ORDER = (EmailStatus.SENT, EmailStatus.DELIVERED, EmailStatus.READ)
+_STATUSES: dict[str, Any] = {"email": EmailStatus, "signature": SignatureStatus, "sms": SmsStatus}
+
+
+def _iso(value: DateTime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _epoch(value: DateTime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _certificate(cert: Certificate) -> dict[str, Any]:
+    return {
+        "type": cert.certificate_type,
+        "url": cert.pdf_download_url,
+        "hash": cert.file_hash,
+        "confirmed_at": _iso(cert.confirmed_at),
+    }
+
+
+def effective_email_status(status: EmailStatus, certificate_types: list[str | None]) -> EmailStatus:
+    """The furthest of the status and the certificates: a ``read`` certificate proves delivery too.
+
+    A read recipient may list only its ``read`` certificate (the documented example) or both: either
+    proves the same, and a certificate newer than the status counts.
+    """
+    if status.is_failure:
+        return status
+    rank = {stage: i for i, stage in enumerate(_EMAIL_ORDER)}
+    best = status
+    for kind in certificate_types:
+        stage = EmailStatus.parse(kind)
+        if stage in rank and rank[stage] > rank.get(best, -1):
+            best = stage
+    return best
+
+
+def _recipient(r: EmailRecipient | Email, who: str) -> dict[str, Any]:
+    status = effective_email_status(r.status, [c.certificate_type for c in r.certificates])
+    details = [r.raw.get("error_status"), r.error_details]
+    reason = ": ".join(dict.fromkeys(str(d) for d in details if d)) or None
+    return {
+        "who": who,
+        "status": status.value,
+        "reason": reason,
+        "tracking_id": r.tracking_id,
+        "times": {"sent_at": _iso(r.sent_at), "delivered_at": _iso(r.delivered_at), "read_at": _iso(r.read_at)},
+        "certificates": [_certificate(c) for c in r.certificates],
+    }
+
+
+def email_observation(email: Email) -> Observation:
+    """``GET /api/email``: one party per recipient (a single-recipient email is its own recipient)."""
+    if email.recipients:
+        parties = [_recipient(r, r.email.lower()) for r in email.recipients]
+    else:
+        parties = [_recipient(email, (email.recipient or email.tracking_id).lower())]
+    return {"kind": "email", "id": email.tracking_id, "status": email.status.value, "parties": parties}
+
+
+def signature_observation(request: SignatureRequest) -> Observation:
+    """``GET /api/signature``: one party per signer; the request's own outcome is kept beside them."""
+    signers = request.signers or []
+    parties: list[dict[str, Any]] = [
+        {
+            "who": (s.signer_email or s.signer_name or f"signer {i + 1}").lower(),
+            "status": s.status.value,
+            "reason": None,
+            "times": {"signed_at": _iso(s.signed_at)},
+            "certificates": [],
+        }
+        for i, s in enumerate(signers)
+    ]
+    if not parties:
+        parties = [
+            {
+                "who": (request.signer_email or request.uuid).lower(),
+                "status": request.status.value,
+                "reason": None,
+                "times": {"signed_at": _iso(request.signed_at)},
+                "certificates": [],
+            }
+        ]
+    declined_at = request.raw.get("declined_at")
+    return {
+        "kind": "signature",
+        "id": request.uuid,
+        "status": request.status.value,
+        "expires_at": _epoch(request.expires_at),
+        "expires_at_text": _iso(request.expires_at),
+        "declined_at": str(declined_at) if declined_at else None,
+        "parties": parties,
+        "documents": {
+            "original": request.download_original_url,
+            "acta": request.download_acta_url,
+            "signed_document_hash": request.signed_document_hash,
+        },
+    }
+
+
+def sms_observation(sms: Sms) -> Observation:
+    certificates = [{"type": "sms", "url": sms.download_certificate_url, "hash": None, "confirmed_at": None}]
+    return {
+        "kind": "sms",
+        "id": sms.uuid,
+        "status": sms.status.value,
+        "parties": [
+            {
+                "who": sms.recipient or sms.uuid,
+                "status": sms.status.value,
+                "reason": "the SMS could not be delivered" if sms.status.is_failure else None,
+                "times": {
+                    "sent_at": _iso(sms.sent_at),
+                    "delivered_at": _iso(sms.delivered_at),
+                    "failed_at": _iso(sms.failed_at),
+                    "ts_confirmed_at": _iso(sms.ts_confirmed_at),
+                },
+                "certificates": certificates if sms.download_certificate_url else [],
+            }
+        ],
+    }
+
+
+def row_fingerprint(row: Email | SignatureRequest) -> tuple[Any, ...] | None:
+    """What a list row proves about a single-party item, or None when the row proves nothing.
+
+    ``GET /api/emails`` keeps a multi-recipient email's status ``pending`` whatever its recipients do, so
+    only single-recipient rows prove a status. Signature rows carry the first signer only: the poller uses
+    them only for requests whose detail showed a single signer.
+    """
+    if isinstance(row, Email):
+        if row.is_multi_recipient or (row.recipient_count or 1) > 1:
+            return None
+        return (row.status.value, _iso(row.read_at), row.error_status)
+    return (row.status.value, _iso(row.signed_at))
+
+
+def observation_fingerprint(observation: Observation) -> tuple[Any, ...]:
+    """What to compare to tell whether anything a waiter cares about changed."""
+    return (
+        *tuple(
+            (p["who"], p["status"], p.get("reason"), len(p.get("certificates") or ())) for p in observation["parties"]
+        ),
+        observation["status"],
+    )
+
+
+def is_settled(observation: Observation) -> bool:
+    """Nothing in it can change any more (every party terminal): the poller stops polling it."""
+    statuses = _STATUSES[observation["kind"]]
+    if observation["kind"] == "signature" and statuses.parse(observation["status"]).is_terminal:
+        return True
+    return all(statuses.parse(p["status"]).is_terminal for p in observation["parties"])
+
+
+def describe_changes(before: Observation | None, after: Observation) -> list[str]:
+    """One log line per party whose status changed (all of them on first sight)."""
+    old = {p["who"]: p["status"] for p in (before or {}).get("parties", [])}
+    lines = []
+    for party in after["parties"]:
+        if old.get(party["who"]) != party["status"]:
+            was = f"{old[party['who']]} -> " if party["who"] in old else ""
+            reason = f" ({party['reason']})" if party.get("reason") else ""
+            lines.append(f"{after['kind']} {after['id']}: {party['who']} {was}{party['status']}{reason}")
+    return lines

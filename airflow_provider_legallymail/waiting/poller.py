@@ -1,0 +1,302 @@
+"""One poller per connection per event loop, shared by every trigger waiting on that connection.
+
+Every request goes through the existing sync hook (client, retries, error mapping, host-wide budget file)
+in a worker thread (``asyncio.to_thread``): nothing blocks the event loop. The poller
+
+- de-duplicates: one watch per (kind, id), however many waits subscribe to it;
+- reads ``GET /api/emails`` / ``/api/signatures`` (25 newest) where a row proves a single-party item's
+  status, so one request re-checks up to 25 waits; a changed row, a multi-recipient email and an SMS
+  are fetched individually;
+- checks first what most likely changed: a watch's interval grows with the time since its last change
+  (``clamp(age * backoff, floor[kind], cap)``), so a fresh SMS is checked within seconds and a contract
+  pending for days every half hour; a signature is re-checked right after its ``expires_at``;
+- starts a request only while more than ``reserve`` slots of the connection's ``requests_per_minute``
+  are free in the host-wide budget file, leaving them to sends;
+- absorbs 429, 5xx and network errors with exponential backoff, and reports errors that no retry can fix
+  (unknown id, bad token) to the waits concerned.
+
+Pollers are keyed by the running event loop (``dag.test()`` runs each trigger in a fresh loop) and
+reference-counted: the last wait to leave cancels its poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from airflow_provider_legallymail import limits
+from airflow_provider_legallymail.exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    MethodNotAllowedError,
+    PermissionDeniedError,
+    RefusedError,
+)
+from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
+from airflow_provider_legallymail.waiting.outcomes import fetch_observation
+from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.watches import Subscription, Watch
+
+log = logging.getLogger(__name__)
+FATAL = (AuthenticationError, PermissionDeniedError, ConfigurationError, MethodNotAllowedError)
+
+
+@dataclass(frozen=True)
+class PollerConfig:
+    """Tuning of the shared poller; times are API seconds (``speed`` only differs for the sandbox)."""
+
+    reserve: int | None = None  # budget slots left to sends; default max(1, requests_per_minute // 5)
+    floors: dict[str, float] = field(default_factory=lambda: {"sms": 3.0, "email": 5.0, "signature": 15.0})
+    backoff: float = 0.25
+    cap: float = 1800.0
+    error_backoff_cap: float = 300.0
+    speed: float = 1.0  # API seconds per real second: the sandbox's --speed; 1 against the real API
+
+
+DEFAULT_CONFIG = PollerConfig()
+_POLLERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Poller]] = weakref.WeakKeyDictionary()
+
+
+async def load_hook(conn_id: str) -> Any:
+    """The connection, read without blocking the loop, and a hook on it built in a worker thread."""
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+    try:
+        from airflow.providers.common.compat.connection import get_async_connection
+    except ImportError:  # older common-compat (Airflow 3.1 environments): the sync lookup in a thread
+        from airflow.sdk import BaseHook
+
+        conn = await asyncio.to_thread(BaseHook.get_connection, conn_id)
+    else:
+        conn = await get_async_connection(conn_id, hook=LegallyMailHook)
+    return await asyncio.to_thread(LegallyMailHook.for_connection, conn)
+
+
+@asynccontextmanager
+async def shared_poller(conn_id: str, config: PollerConfig | None = None) -> AsyncIterator[Poller]:
+    """The running loop's poller for ``conn_id`` (started on first use), released on exit."""
+    loop = asyncio.get_running_loop()
+    pollers = _POLLERS.setdefault(loop, {})
+    poller = pollers.get(conn_id)
+    if poller is None:
+        poller = pollers[conn_id] = Poller(conn_id, config or DEFAULT_CONFIG)
+        poller.start()
+    poller.refs += 1
+    try:
+        yield poller
+    finally:
+        poller.refs -= 1
+        if poller.refs == 0:
+            pollers.pop(conn_id, None)
+            await poller.stop()
+
+
+class Poller:
+    def __init__(self, conn_id: str, config: PollerConfig, hook: Any = None) -> None:
+        self.conn_id = conn_id
+        self.config = config
+        self.refs = 0
+        self.watches: dict[tuple[str, str], Watch] = {}
+        self.requests = {"get": 0, "list": 0, "errors": 0}
+        self._hook = hook
+        self._fatal: BaseException | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._t0 = time.monotonic()
+        self._t0_api = time.time()
+        self._failures = 0
+        self._reserve = 0
+        self._own_budget: Any = None
+
+    # -- clock (API seconds) -----------------------------------------------------------------------
+    def now(self) -> float:
+        return self._t0_api + (time.monotonic() - self._t0) * self.config.speed
+
+    async def _sleep(self, api_seconds: float, wakeable: bool = False) -> None:
+        real = max(0.0, api_seconds) / self.config.speed if self.config.speed > 0 else api_seconds
+        if not wakeable:
+            await asyncio.sleep(real)
+            return
+        self._wake.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=real)
+
+    # -- subscriptions -----------------------------------------------------------------------------
+    def subscribe(self, spec: WaitSpec, min_interval: float | None = None) -> Subscription:
+        sub = Subscription(spec)
+        if self._fatal is not None:
+            sub.deliver("*", self._fatal)
+            return sub
+        now = self.now()
+        for ident in spec.ids:
+            watch = self.watches.get((spec.kind, ident))
+            if watch is None:
+                watch = self.watches[(spec.kind, ident)] = Watch(spec.kind, ident, registered=now)
+            watch.subscribers.add(sub)
+            if min_interval is not None:
+                watch.min_interval = min(watch.min_interval or min_interval, min_interval)
+            if watch.observation is not None:
+                sub.deliver(ident, watch.observation)
+        self._wake.set()
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        for ident in sub.spec.ids:
+            watch = self.watches.get((sub.spec.kind, ident))
+            if watch is not None:
+                watch.subscribers.discard(sub)
+                if not watch.subscribers:
+                    del self.watches[(sub.spec.kind, ident)]
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"legallymail-poller-{self.conn_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        try:
+            if self._hook is None:
+                self._hook = await load_hook(self.conn_id)
+            await asyncio.to_thread(self._prepare_budget)
+        except Exception as exc:  # no connection, a bad extra: every wait on it fails
+            self._fail_all(exc)
+            return
+        while await self._step():
+            pass
+
+    def _prepare_budget(self) -> None:
+        client = self._hook.get_conn()
+        rpm = client.settings.requests_per_minute
+        self._reserve = self.config.reserve if self.config.reserve is not None else max(1, rpm // 5)
+        if self.config.speed != 1.0 and client.budget.enabled:  # the sandbox's scaled minute
+            from airflow_provider_legallymail.client.budget import RequestBudget
+
+            client.budget = RequestBudget(client.settings.base_url, rpm, window=60.0 / self.config.speed)
+        if not client.budget.enabled:  # no host budget: pace against the documented limit in-process
+            from airflow_provider_legallymail.client.budget import RequestBudget
+
+            self._own_budget = RequestBudget(
+                f"poller-{id(self)}", limits.LEGALLYMAIL_REQUESTS_PER_MINUTE, window=60.0 / self.config.speed
+            )
+
+    def _budget(self) -> Any:
+        return self._own_budget or self._hook.get_conn().budget
+
+    async def _step(self) -> bool:
+        """One request, or one wait for something to become due; False once nothing can succeed."""
+        now = self.now()
+        budget = self._budget()
+        free, wait = await asyncio.to_thread(budget.free_slots)
+        if free <= self._reserve:
+            await asyncio.sleep(max(wait, 0.005))
+            return True
+        action, next_due = self._choose(now, spare=free > self._reserve + 1)
+        if action is None:
+            await self._sleep(min(next_due - now, self.config.cap), wakeable=True)
+            return True
+        if action is None:
+            return True
+        if budget is not self._hook.get_conn().budget:
+            await asyncio.to_thread(budget.acquire)
+        try:
+            await self._perform(*action)
+            self._failures = 0
+        except FATAL as exc:
+            self._fail_all(exc)
+            return False
+        except Exception as exc:  # 429, 5xx, network: keep every wait, back off
+            self.requests["errors"] += 1
+            self._failures += 1
+            delay = min(self.config.error_backoff_cap, 2.0 * 2 ** min(self._failures, 10))
+            log.warning("LegallyMail poll failed (%s); retrying in %.0fs", exc, delay)
+            await self._sleep(delay)
+        return True
+
+    # -- choosing ----------------------------------------------------------------------------------
+    def _choose(self, now: float, spare: bool = False) -> tuple[tuple[str, Any] | None, float]:
+        """The most valuable request now (a GET of one watch, or a list), and when the next is due.
+
+        With ``spare`` (budget left beyond the reserve and nothing due) the most overdue watch relative to
+        its interval is checked early: unused budget shortens detection delays.
+        """
+        best: tuple[str, Any] | None = None
+        best_score = 0.0
+        next_due = now + self.config.cap
+        listed: dict[str, float] = {}
+        for watch in self.watches.values():
+            if watch.settled:
+                continue
+            score, due_at = watch.score(now, self.config)
+            if score < 1.0 and not spare:
+                next_due = min(next_due, due_at)
+                continue
+            if watch.list_covers():
+                listed[watch.kind] = listed.get(watch.kind, 0.0) + score
+            if score > best_score:
+                best, best_score = ("get", watch), score
+        for kind, total in listed.items():
+            if total >= best_score:
+                best, best_score = ("list", kind), total
+        return best, next_due
+
+    async def _perform(self, what: str, target: Any) -> None:
+        if what == "list":
+            self.requests["list"] += 1
+            method = self._hook.list_emails if target == "email" else self._hook.list_signatures
+            rows = await asyncio.to_thread(method, 25)
+            self._apply_rows(target, rows, self.now())
+            return
+        watch: Watch = target
+        self.requests["get"] += 1
+        try:
+            observation = await asyncio.to_thread(fetch_observation, self._hook, watch.kind, watch.ident)
+        except RefusedError as exc:  # this id is refused for good (404, 400, 409...);
+            if isinstance(exc, FATAL):  # the account is: every wait fails
+                raise
+            watch.settled = True
+            for sub in list(watch.subscribers):
+                sub.deliver(watch.ident, exc)
+            return
+        self._observe(watch, observation, self.now())
+
+    def _apply_rows(self, kind: str, rows: list[Any], now: float) -> None:
+        from airflow_provider_legallymail.waiting.observations import row_fingerprint
+
+        by_id = {row.tracking_id if kind == "email" else row.uuid: row for row in rows}
+        for watch in self.watches.values():
+            if watch.kind == kind and watch.list_covers():
+                row = by_id.get(watch.ident)
+                watch.apply_row(None if row is None else row_fingerprint(row), row is not None, now)
+
+    def _observe(self, watch: Watch, observation: Observation, now: float) -> None:
+        changed = watch.observation is None or observation_fingerprint(observation) != observation_fingerprint(
+            watch.observation
+        )
+        watch.record(observation, now, changed)
+        if is_settled(observation):
+            watch.settled = True
+        if changed:
+            for sub in list(watch.subscribers):
+                sub.deliver(watch.ident, observation)
+
+    def _fail_all(self, exc: BaseException) -> None:
+        self._fatal = exc
+        for watch in self.watches.values():
+            for sub in list(watch.subscribers):
+                sub.deliver(watch.ident, exc)
+
+
+def configured(**changes: Any) -> PollerConfig:
+    """``DEFAULT_CONFIG`` with ``changes`` (for the sandbox's speed in tests and the benchmark)."""
+    return replace(DEFAULT_CONFIG, **changes)

@@ -1,0 +1,253 @@
+"""N concurrent waits against the sandbox: our triggers vs the HttpSensor pattern vs a round-robin poller.
+
+The sandbox runs ``SPEED`` times faster than real time and so does its 10-requests-per-minute limit (10 per
+``60 / SPEED`` real seconds). Waits are a mix of single- and multi-recipient emails (target read), signatures
+and SMS; outcomes arrive at random times (log-normal, median 10 minutes), some never, some bounce, decline
+or fail. Each approach runs on a fresh sandbox with the same schedule, on one event loop, and is measured:
+requests, 429s, failed waits (an error or a wrong outcome), median / p95 delay between a status change and
+its detection (sandbox seconds), the longest event-loop stall (real ms) and RSS per 1,000 waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+SPEED = 600.0
+HORIZON = 3600.0  # sandbox seconds during which outcomes arrive; waits end at HORIZON * 1.5
+POKE_INTERVAL = 60.0  # the HttpSensor pattern's poke_interval (sandbox seconds)
+SIZES = (25, 100, 500)
+
+
+@dataclass
+class Wait:
+    kind: str
+    ident: str
+    expected: str  # reached / failed / timeout
+    change_at: float | None  # sandbox seconds after start, when the decisive change happens
+    action: tuple[str, str] | None = None  # control call making it happen (mark_read / sign / decline)
+    detected_at: float | None = None
+    outcome: str | None = None
+
+
+def rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+def build(sandbox: Any, n: int, rng: random.Random) -> list[Wait]:
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+    from airflow_provider_legallymail.sandbox.pdf import render_pdf
+
+    hook = LegallyMailHook()
+    hook.get_conn().budget.limit = 0  # setting up is not measured
+    pdf = render_pdf("Contract", ["Sign"])
+    waits = []
+    for i in range(n):
+        kind = rng.choice(["email", "email", "group", "signature", "sms"])
+        late = min(HORIZON, rng.lognormvariate(6.4, 1.0))  # median ~600 s
+        never = rng.random() < 0.15
+        bad = rng.random() < 0.1
+        if kind in ("email", "group"):
+            to = [f"r{i}+{'bounce' if bad else 'noread'}@example.com"]
+            if kind == "group":
+                to.append(f"s{i}+noread@example.com")
+            ident = hook.send_email(to, f"S{i}", "<p>x</p>").tracking_id
+            if bad:
+                waits.append(Wait("email", ident, "failed", 5.0))
+            else:
+                waits.append(Wait("email", ident, "timeout" if never else "reached", None if never else late))
+                waits[-1].action = None if never else ("mark_read", ident)
+        elif kind == "signature":
+            signer = [{"name": "S", "email": f"p{i}+nosign@example.com"}]
+            ident = hook.request_signature(pdf, "C.pdf", signer).uuid
+            outcome = "timeout" if never else ("failed" if bad else "reached")
+            waits.append(Wait("signature", ident, outcome, None if never else late))
+            waits[-1].action = None if never else ("decline" if bad else "sign", ident)
+        else:
+            ident = hook.send_sms(f"+346{i:08d}" if not bad else f"+34600{i:03d}999", "x").uuid
+            waits.append(Wait("sms", ident, "failed" if bad else "reached", 5.0))
+    return waits
+
+
+def drive(sandbox: Any, waits: list[Wait], start: float, stop: threading.Event) -> None:
+    """Make the scheduled outcomes happen at their (sped-up) times."""
+    for wait in sorted((w for w in waits if w.action), key=lambda w: w.change_at or 0.0):
+        delay = start + (wait.change_at or 0.0) / SPEED - time.monotonic()
+        if stop.wait(max(0.0, delay)):
+            return
+        action, ident = wait.action  # type: ignore[misc]
+        getattr(sandbox, action)(ident)
+
+
+async def stall_monitor(stop: asyncio.Event, worst: list[float]) -> None:
+    while not stop.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(0.005)
+        worst[0] = max(worst[0], time.perf_counter() - before - 0.005)
+
+
+async def ours(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
+    from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
+    from airflow_provider_legallymail.waiting.targets import wait_spec
+
+    async def one(wait: Wait) -> None:
+        target = {"email": "read", "signature": "signed", "sms": "delivered"}[wait.kind]
+        trigger = LegallyMailWaitTrigger(wait_spec(wait.kind, wait.ident, target, deadline=deadline).to_json())
+        async for event in trigger.run():
+            wait.outcome, wait.detected_at = event.payload["status"], now()
+            return
+
+    await asyncio.gather(*(one(w) for w in waits))
+
+
+def checker() -> tuple[Any, Callable[[Wait], Awaitable[str | None]]]:
+    """A hook (no retries, for the baselines) and an async check of one wait through the same decision."""
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+    from airflow_provider_legallymail.waiting.decision import Failed, Reached, decide
+    from airflow_provider_legallymail.waiting.outcomes import fetch_observation
+    from airflow_provider_legallymail.waiting.targets import wait_spec
+
+    hook = LegallyMailHook()
+    hook.get_conn().policy = type(hook.get_conn().policy)(max_retries=0)
+    hook.get_conn().budget.limit = 0  # each baseline paces itself (or, like HttpSensor, does not)
+
+    async def check(wait: Wait) -> str | None:
+        target = {"email": "read", "signature": "signed", "sms": "delivered"}[wait.kind]
+        spec = wait_spec(wait.kind, wait.ident, target, deadline=0)
+        try:
+            observation = await asyncio.to_thread(fetch_observation, hook, wait.kind, wait.ident)
+        except Exception:
+            return None
+        decision = decide(spec, {wait.ident: observation}, time.time())
+        return "reached" if isinstance(decision, Reached) else "failed" if isinstance(decision, Failed) else None
+
+    return hook, check
+
+
+async def http_sensor_pattern(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
+    _, check = checker()
+
+    async def one(wait: Wait) -> None:
+        await asyncio.sleep(random.random() * POKE_INTERVAL / SPEED)
+        while time.time() < deadline:
+            outcome = await check(wait)
+            if outcome:
+                wait.outcome, wait.detected_at = outcome, now()
+                return
+            await asyncio.sleep(POKE_INTERVAL / SPEED)
+        wait.outcome = "timeout"
+
+    await asyncio.gather(*(one(w) for w in waits))
+
+
+async def round_robin(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
+    from airflow_provider_legallymail.client.budget import RequestBudget
+
+    _, check = checker()
+    budget = RequestBudget("round-robin", 8, window=60.0 / SPEED)  # our poller's share: 10 less a reserve of 2
+    pending = list(waits)
+    while pending and time.time() < deadline:
+        for wait in list(pending):
+            if time.time() >= deadline:
+                break
+            await asyncio.to_thread(budget.acquire)
+            outcome = await check(wait)
+            if outcome:
+                wait.outcome, wait.detected_at = outcome, now()
+                pending.remove(wait)
+    for wait in pending:
+        wait.outcome = "timeout"
+
+
+def run(approach: str, n: int, seed: int) -> dict[str, Any]:
+    from airflow_provider_legallymail.sandbox.config import SandboxConfig
+    from airflow_provider_legallymail.sandbox.server import SandboxServer
+    from airflow_provider_legallymail.waiting import poller
+
+    os.environ["LEGALLYMAIL_PROVIDER_STATE_DIR"] = tempfile.mkdtemp(prefix="bench-budget-")
+    poller.DEFAULT_CONFIG = poller.configured(speed=SPEED)
+    with SandboxServer(SandboxConfig(speed=0.0, rate_limit=0, credits=10_000, sms_credits=10_000)) as sandbox:
+        rpm = 0 if approach == "http_sensor" else 10
+        os.environ.update(sandbox.connection_env(requests_per_minute=rpm))
+        waits = build(sandbox, n, random.Random(seed))
+        sandbox.set_rate_limit(10, 60.0 / SPEED)
+        sent = len(sandbox.received(api="legallymail"))
+        rss_before = rss_kb()
+        start = time.monotonic()
+        sandbox.set_speed(SPEED)
+        stop = threading.Event()
+        driver = threading.Thread(target=drive, args=(sandbox, waits, start, stop), daemon=True)
+        driver.start()
+        deadline = time.time() + HORIZON * 1.5 / SPEED
+        worst = [0.0]
+        peak = [rss_before]
+
+        def now() -> float:
+            peak[0] = max(peak[0], rss_kb())
+            return (time.monotonic() - start) * SPEED
+
+        async def main() -> None:
+            done = asyncio.Event()
+            monitor = asyncio.create_task(stall_monitor(done, worst))
+            body = {"ours": ours, "http_sensor": http_sensor_pattern, "round_robin": round_robin}[approach]
+            await body(waits, deadline, now)
+            done.set()
+            await monitor
+
+        asyncio.run(main())
+        stop.set()
+        received = sandbox.received(api="legallymail")[sent:]
+    delays = [w.detected_at - (w.change_at or 0.0) for w in waits if w.detected_at is not None and w.change_at]
+    wrong = [w for w in waits if w.outcome != w.expected]
+    return {
+        "requests": len(received),
+        "429": sum(1 for r in received if r["status"] == 429),
+        "failed_waits": len(wrong),
+        "median": statistics.median(delays) if delays else float("nan"),
+        "p95": statistics.quantiles(delays, n=20)[-1] if len(delays) > 1 else float("nan"),
+        "stall_ms": worst[0] * 1000,
+        "rss_kb_per_1000": (peak[0] - rss_before) * 1000 / n,
+    }
+
+
+def main() -> None:
+    import faulthandler
+    import logging
+    import signal
+
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid> prints every thread's stack
+
+    logging.disable(logging.WARNING)
+    sizes = tuple(int(a) for a in sys.argv[1:]) or SIZES
+    print(f"Sensor fleet: sandbox at {SPEED:.0f}x, 10 requests per sandbox minute, outcomes over {HORIZON:.0f} s")
+    print(
+        f"  {'N':>4} {'approach':12} {'requests':>8} {'429s':>6} {'failed':>6} {'median s':>9} {'p95 s':>8} "
+        f"{'stall ms':>8} {'RSS KB/1k':>9}"
+    )
+    for n in sizes:
+        rows = {a: run(a, n, seed=n) for a in ("ours", "round_robin", "http_sensor")}
+        for approach, r in rows.items():
+            print(
+                f"  {n:>4} {approach:12} {r['requests']:>8} {r['429']:>6} {r['failed_waits']:>6} "
+                f"{r['median']:>9.0f} {r['p95']:>8.0f} {r['stall_ms']:>8.1f} {r['rss_kb_per_1000']:>9.0f}"
+            )
+        ours_, rr, http = rows["ours"], rows["round_robin"], rows["http_sensor"]
+        print(
+            f"  {n:>4} ratios: median delay round-robin/ours {rr['median'] / max(ours_['median'], 1e-9):.1f}x, "
+            f"requests http-sensor/ours {http['requests'] / max(ours_['requests'], 1):.1f}x, "
+            f"429s http-sensor {http['429']} vs ours {ours_['429']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

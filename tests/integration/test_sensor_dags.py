@@ -1,0 +1,125 @@
+"""Sensors and ``wait_for=`` in real DAG runs (``dag.test()`` runs deferred triggers inline) against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_legallymail.sandbox.pdf import render_pdf
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from airflow_provider_legallymail.waiting import poller
+from tests.dag_runs import load_dag, run, states, xcom
+
+pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
+SPEED = 120.0  # a read (30 sandbox seconds) arrives in a quarter of a second
+SENSORS = """
+        from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor, SignatureSensor, SmsSensor
+"""
+
+
+@pytest.fixture(autouse=True)
+def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    sandbox.set_speed(SPEED)
+    return sandbox
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(render_pdf("Contract", ["Sign here"]))
+    return path
+
+
+def test_each_sensor_deferrable_and_in_reschedule_mode_returns_the_outcome(sandbox: SandboxServer, pdf: Path) -> None:
+    dag = load_dag(
+        "sensors_reach",
+        SENSORS
+        + f"""
+        with DAG("sensors_reach", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            email = SendCertifiedEmailOperator(task_id="email", recipients=["ana@example.com", "bob@example.com"],
+                                               subject="Contract", html="<p>x</p>")
+            sign = SignatureRequestOperator(task_id="sign", document="{pdf}",
+                                            signers=[{{"name": "Ana", "email": "ana@example.com"}}])
+            sms = SmsOperator(task_id="sms", phone="+34600000001", message="Signed?")
+            for deferrable in (True, False):
+                suffix = "deferred" if deferrable else "rescheduled"
+                kw = dict(deferrable=deferrable, poke_interval=0.2, timeout=120)
+                email >> CertifiedEmailSensor(task_id="read_" + suffix, tracking_id=email.output, **kw)
+                sign >> SignatureSensor(task_id="signed_" + suffix, uuid=sign.output, **kw)
+                sms >> SmsSensor(task_id="sms_" + suffix, uuid="{{{{ ti.xcom_pull('sms')['uuid'] }}}}", **kw)
+        """,
+    )
+    dag_run = run(dag)
+    assert set(states(dag_run).values()) == {("success", 1)}
+    for suffix in ("deferred", "rescheduled"):
+        read = xcom(dag_run, f"read_{suffix}")
+        assert read["outcome"] == "reached" and read["target"] == "read"
+        assert {r["who"]: r["status"] for r in read["recipients"]} == {
+            "ana@example.com": "read",
+            "bob@example.com": "read",
+        }
+        assert all(any(c["type"] == "read" and c["url"] for c in r["certificates"]) for r in read["recipients"])
+        signed = xcom(dag_run, f"signed_{suffix}")
+        assert signed["signers"][0]["status"] == "signed" and next(iter(signed["documents"].values()))["acta"]
+        assert xcom(dag_run, f"sms_{suffix}")["recipients"][0]["status"] == "delivered"
+
+
+def test_failures_fail_at_once_even_with_soft_fail_and_only_a_timeout_skips(sandbox: SandboxServer, pdf: Path) -> None:
+    dag = load_dag(
+        "sensors_fail",
+        SENSORS
+        + f"""
+        from datetime import timedelta
+        args = dict(retries=2, retry_delay=timedelta(0), soft_fail=True, poke_interval=0.2, timeout=120)
+        with DAG("sensors_fail", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            email = SendCertifiedEmailOperator(task_id="email", subject="Contract", html="<p>x</p>",
+                                               recipients=["ana@example.com", "bob+bounce@example.com"])
+            sign = SignatureRequestOperator(task_id="sign", document="{pdf}",
+                                            signers=[{{"name": "Eve", "email": "eve+decline@example.com"}}])
+            sms = SmsOperator(task_id="sms", phone="+34600000999", message="x")
+            quiet = SendCertifiedEmailOperator(task_id="quiet", recipients=["zoe+noread@example.com"],
+                                               subject="S", html="<p>x</p>")
+            email >> CertifiedEmailSensor(task_id="bounced", tracking_id=email.output, **args)
+            sign >> SignatureSensor(task_id="declined", uuid=sign.output, deferrable=False, **args)
+            sms >> SmsSensor(task_id="sms_failed", uuid=sms.output, **args)
+            quiet >> CertifiedEmailSensor(task_id="skipped", tracking_id=quiet.output,
+                                          **{{**args, "timeout": 1}})
+            quiet >> CertifiedEmailSensor(task_id="timed_out", tracking_id=quiet.output,
+                                          **{{**args, "timeout": 1, "soft_fail": False}})
+            email >> CertifiedEmailSensor(task_id="stranger", tracking_id=email.output,
+                                          recipients=["carl@example.com"], **args)
+        """,
+    )
+    result = states(run(dag))
+    for task in ("bounced", "declined", "sms_failed", "timed_out", "stranger"):
+        assert result[task] == ("failed", 1), task  # failed at the first try: no retry, no skip
+    assert result["skipped"] == ("skipped", 1)
+
+
+def test_wait_for_on_each_sending_operator_sends_once_and_returns_the_outcome(
+    sandbox: SandboxServer, pdf: Path
+) -> None:
+    dag = load_dag(
+        "send_and_wait",
+        f"""
+        with DAG("send_and_wait", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            SendCertifiedEmailOperator(task_id="email", recipients=["ana@example.com", "bob+noread@example.com"],
+                                       subject="Contract", html="<p>x</p>", wait_for="read",
+                                       wait_recipients=["ana@example.com"])
+            SignatureRequestOperator(task_id="sign", document="{pdf}", wait_for="signed",
+                                     signers=[{{"name": "Ana", "email": "ana@example.com"}}])
+            SmsOperator(task_id="sms", phone="+34600000001", message="x", wait_for="delivered")
+        """,
+    )
+    dag_run = run(dag)
+    assert set(states(dag_run).values()) == {("success", 1)}
+    email = xcom(dag_run, "email")
+    assert email["tracking_ids"].keys() == {"ana@example.com", "bob+noread@example.com"}  # the send summary
+    assert email["wait"]["outcome"] == "reached"
+    assert [r["who"] for r in email["wait"]["recipients"]] == ["ana@example.com"]
+    assert xcom(dag_run, "sign")["wait"]["signers"][0]["status"] == "signed"
+    assert xcom(dag_run, "sms")["wait"]["recipients"][0]["status"] == "delivered"
+    for path in ("/api/send", "/api/signature/send", "/api/sms/send"):
+        assert len(sandbox.received(api="legallymail", method="POST", path=path)) == 1

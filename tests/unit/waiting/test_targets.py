@@ -1,0 +1,66 @@
+"""The wait spec: built from what users pass (usually a sending operator's XCom), checked before any request."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from airflow_provider_legallymail.exceptions import ValidationError
+from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
+from airflow_provider_legallymail.waiting.targets import WaitSpec, check_wait_arguments, wait_spec
+
+SPLIT_EMAIL = {
+    "sends": [{"tracking_id": "cm_p1", "recipients": []}, {"tracking_id": "cm_p2", "recipients": []}],
+    "tracking_ids": {"a@x.com": "cm_a", "b@x.com": "cm_b"},
+    "parent_tracking_ids": ["cm_p1", "cm_p2"],
+    "status": "sent",
+}
+
+
+def test_a_split_email_from_the_operator_is_waited_on_as_a_whole_and_round_trips_as_json() -> None:
+    spec = wait_spec("email", SPLIT_EMAIL, "READ", ["A@x.com"], deadline=100.0)
+    assert spec.ids == ("cm_p1", "cm_p2")
+    assert spec.selection == ("a@x.com",)
+    assert WaitSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
+
+
+def test_a_rendered_xcom_string_and_plain_ids_are_accepted() -> None:
+    assert wait_spec("email", str(SPLIT_EMAIL), "read", deadline=1).ids == ("cm_p1", "cm_p2")
+    assert wait_spec("signature", {"uuid": "u-1", "status": "pending"}, "signed", deadline=1).ids == ("u-1",)
+    assert wait_spec("sms", ["s-1", "s-2"], "delivered", deadline=1).ids == ("s-1", "s-2")
+
+
+@pytest.mark.parametrize(
+    ("kind", "ids", "target", "selection", "field"),
+    [
+        ("email", "cm_1", "signed", "all", "target"),
+        ("email", "", "read", "all", "tracking_id"),
+        ("email", {"status": "sent"}, "read", "all", "tracking_id"),
+        ("email", "cm_1", "read", ["not-an-address"], "recipients"),
+        ("email", SPLIT_EMAIL, "read", ["c@x.com"], "recipients"),
+        ("signature", "u1", "signed", "most", "signers"),
+    ],
+)
+def test_bad_input_names_the_field(kind: str, ids: object, target: str, selection: object, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wait_spec(kind, ids, target, selection, deadline=1)
+    assert caught.value.field == field
+
+
+def test_wait_for_arguments_are_checked_for_the_operator_kind() -> None:
+    check_wait_arguments("email", "read", "all", None)
+    with pytest.raises(ValidationError, match="wait_for"):
+        check_wait_arguments("sms", "read", "all", None)
+    with pytest.raises(ValidationError, match="wait_timeout"):
+        check_wait_arguments("signature", "signed", "all", -5)
+
+
+def test_the_deadline_is_fixed_by_the_first_try_and_reset_by_a_new_timeout(tmp_path: object) -> None:
+    ti = SimpleNamespace(dag_id="d", run_id="r", task_id="wait", map_index=-1)
+    first = fixed_deadline(ti, 600, now=1000.0)
+    assert fixed_deadline(ti, 600, now=5000.0) == first == 1600.0  # a retry much later keeps it
+    assert fixed_deadline(ti, 60, now=5000.0) == 5060.0  # another timeout is another wait
+    mapped = SimpleNamespace(dag_id="d", run_id="r", task_id="wait", map_index=3)
+    assert fixed_deadline(mapped, 600, now=2000.0) == 2600.0  # each mapped instance has its own
