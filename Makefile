@@ -50,6 +50,7 @@ test-floor: | $(UV)
 bench: install
 	$(RUN) python bench/import_cost.py
 	$(RUN) python bench/legitmailer_scale.py
+	$(RUN) python bench/lost_sends.py
 
 # Starts the sandbox on a free local port and runs the provider end to end against it.
 demo: install
