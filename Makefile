@@ -52,6 +52,7 @@ bench: install
 	$(RUN) python bench/legitmailer_scale.py
 	$(RUN) python bench/sensor_fleet.py
 	$(RUN) python bench/evidence_archive.py
+	$(RUN) python bench/lost_sends.py
 
 # Starts the sandbox on a free local port and runs the provider end to end against it.
 demo: install

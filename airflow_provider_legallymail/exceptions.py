@@ -115,7 +115,24 @@ class OutcomeUnknownError(MailApiError):
     Raised instead of sending again: the read timed out, the connection was reset after the request was
     written, or a gateway answered 502/504. Look the send up (``list_emails`` / ``list_signatures``)
     before deciding to send again.
+
+    ``sent_at``: when the request whose answer was lost went out (epoch seconds), which may be well after
+    the call began (a wait for the request budget, earlier attempts refused with 429/503 and their
+    backoff); the API may commit it until ``timeout`` + ``settle_seconds`` after that. None when unknown.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        method: str | None = None,
+        endpoint: str | None = None,
+        api_message: str | None = None,
+        sent_at: float | None = None,
+    ) -> None:
+        self.sent_at = sent_at
+        super().__init__(message, status_code=status_code, method=method, endpoint=endpoint, api_message=api_message)
 
 
 class EvidenceIntegrityError(MailApiError):

@@ -199,6 +199,7 @@ class ApiClient:
             if not download and self.budget.acquire() - before > 1:
                 log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
             started = time.monotonic()
+            sent_at = time.time()  # when this attempt goes out: a lost answer settles from here
             try:
                 response = self.session.request(
                     method,
@@ -212,14 +213,14 @@ class ApiClient:
                 )
             except requests.RequestException as exc:
                 reason = self._unreached(exc, url, timeout)
-                failure = _Failure(method, endpoint, attempt, waited, time.monotonic() - began)
+                failure = _Failure(method, endpoint, attempt, waited, time.monotonic() - began, sent_at)
                 wait = self._on_transport_error(exc, reason, failure, may_repeat)
             else:
                 self._note_server_clock(response)
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
                 if response.status_code < 300 or (download and response.status_code < 400):
                     return response
-                wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited)
+                wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited, sent_at)
                 reason = f"HTTP {response.status_code}"
             self._log_retry(method, endpoint, attempt, reason, wait, time.monotonic() - started)
             (self._sleep or pause)(wait)
@@ -274,6 +275,7 @@ class ApiClient:
                 f"{reason}, after the request was sent; it may have been processed, so it is not sent again",
                 method=failure.method,
                 endpoint=failure.endpoint,
+                sent_at=failure.sent_at,
             ) from None
         wait = self.policy.backoff(failure.attempt)
         if self._can_wait(failure.attempt, failure.waited, wait):
@@ -290,6 +292,7 @@ class ApiClient:
         may_repeat: bool,
         attempt: int,
         waited: float,
+        sent_at: float,
     ) -> float:
         """Return the wait before the next attempt, or raise the typed error for this response."""
         status = response.status_code
@@ -308,6 +311,7 @@ class ApiClient:
                     method=method,
                     endpoint=endpoint,
                     api_message=api_message_from_body(body),
+                    sent_at=sent_at,
                 )
             wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
         elif status == 500 and method in SAFE_METHODS:
@@ -327,3 +331,4 @@ class _Failure:
     attempt: int
     waited: float
     elapsed: float
+    sent_at: float  # epoch seconds when the failed attempt went out

@@ -17,11 +17,13 @@ no ledger on a retry            look it up since the run began;  send again     
 ==============================  ===============================  ==================  ==================
 
 With ``adopt``, a send whose answer is lost (``OutcomeUnknownError``) is resolved in the same try when it
-can be looked up: the API may still be processing it, so "not in the list" proves it absent only once the attempt can
-no longer commit, ``settle_seconds`` (the read timeout plus the connection's ``settle_seconds``) after it
-began. The deliverer waits until then, looks it up while the 25-item list still reaches back to it, and
-adopts it or sends again (at most ``IN_TRY_RESENDS`` times per unit per try). A later try that finds an
-attempt started or in doubt applies the same wait before trusting a look-up.
+can be looked up: the API may still be processing it, so "not in the list" proves it absent only once the
+attempt can no longer commit, ``settle_seconds`` (the read timeout plus the connection's ``settle_seconds``)
+after its POST went out (``OutcomeUnknownError.sent_at``, kept in the ledger: a wait for the request budget,
+or attempts refused with 429/503 and their backoff, may delay it well past the moment the unit began). The
+deliverer waits until then, looks it up while the 25-item list still reaches back to it, and adopts it or
+sends again (at most ``IN_TRY_RESENDS`` times per unit per try). A later try that finds an attempt started
+or in doubt applies the same wait before trusting a look-up.
 """
 
 from __future__ import annotations
@@ -129,7 +131,12 @@ class Deliverer:
         if state is AttemptState.ACCEPTED:
             log.info("%s %s: adopting what try %s sent", unit.kind, unit.key, previous.get("try"))
             return {**previous["result"], "adopted": True}
-        return self._reconcile(unit, previous.get("request") or unit.request, _parse(previous.get("at")))
+        return self._reconcile(
+            unit,
+            previous.get("request") or unit.request,
+            _parse(previous.get("at")),
+            sent=_parse(previous.get("sent_at")),
+        )
 
     # -- decisions ---------------------------------------------------------------------------------
     def _has_evidence(self) -> bool:
@@ -146,8 +153,14 @@ class Deliverer:
         return self._reconcile(unit, unit.request, self.run_started, reason=where)
 
     def _reconcile(
-        self, unit: SendUnit, request: dict[str, Any], since: datetime | None, reason: str = ""
+        self,
+        unit: SendUnit,
+        request: dict[str, Any],
+        since: datetime | None,
+        reason: str = "",
+        sent: datetime | None = None,
     ) -> dict[str, Any]:
+        """Look up an attempt begun at ``since`` whose POST went out at ``sent`` (when known, else ``since``)."""
         if unit.lookup is None or since is None:
             self._fail(
                 unit,
@@ -155,7 +168,7 @@ class Deliverer:
                 + f"; the API cannot list {unit.kind} sends, so it may have gone out. Check the service's "
                 "dashboard, then re-run with on_retry='resend' if it did not.",
             )
-        self._settle(unit, since)
+        self._settle(unit, max(since, sent) if sent is not None else since)
         found = unit.lookup(request, since)
         if found.summary is not None:
             log.info("%s %s: found the earlier send, adopting it", unit.kind, unit.key)
@@ -171,9 +184,9 @@ class Deliverer:
         log.info("%s %s: the earlier attempt provably did not go out; sending", unit.kind, unit.key)
         return self._send(unit)
 
-    def _settle(self, unit: SendUnit, since: datetime) -> None:
-        """Wait until an attempt begun at ``since`` can no longer be committed by the API."""
-        wait = (since + timedelta(seconds=self.settle_seconds) - utcnow()).total_seconds()
+    def _settle(self, unit: SendUnit, sent: datetime) -> None:
+        """Wait until a POST that went out at ``sent`` can no longer be committed by the API."""
+        wait = (sent + timedelta(seconds=self.settle_seconds) - utcnow()).total_seconds()
         if wait > 0:
             log.info(
                 "%s %s: waiting %.0fs until the earlier attempt can no longer be committed, then looking it up",
@@ -189,12 +202,13 @@ class Deliverer:
         try:
             result = unit.send()
         except OutcomeUnknownError as exc:
-            self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=str(exc))
+            sent = _from_epoch(exc.sent_at)
+            self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=str(exc), sent_at=sent)
             if unit.lookup is None or self.on_retry is not OnRetry.ADOPT or self._resends_left[unit.key] <= 0:
                 raise
             self._resends_left[unit.key] -= 1
             log.warning("%s %s: %s; resolving it in this try", unit.kind, unit.key, exc)
-            return self._reconcile(unit, unit.request, began, reason=str(exc))
+            return self._reconcile(unit, unit.request, began, reason=str(exc), sent=sent)
         except MailApiError as exc:
             self.ledger.finish(unit.key, attempt_state(exc), error=str(exc))
             raise
@@ -209,6 +223,10 @@ class Deliverer:
 
     def _fail(self, unit: SendUnit, why: str) -> NoReturn:
         raise AirflowFailException(f"{unit.kind} {unit.request}: not sending again: {why}")
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, timezone.utc) if value is not None else None
 
 
 def _parse(value: Any) -> datetime | None:

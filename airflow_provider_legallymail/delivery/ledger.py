@@ -94,11 +94,22 @@ class SendLedger:
         self._doc["units"].setdefault(unit_key, []).append(attempt)
         self._save()
 
-    def finish(self, unit_key: str, state: AttemptState, *, result: Any = None, error: str | None = None) -> None:
+    def finish(
+        self,
+        unit_key: str,
+        state: AttemptState,
+        *,
+        result: Any = None,
+        error: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> None:
+        """Record how the unit's last attempt ended; ``sent_at``: when its POST went out, if known."""
         attempts = self._doc["units"].setdefault(unit_key, [{"try": None, "at": _now(), "request": {}}])
         attempts[-1].update(
             {"state": AttemptState(state).value, "result": result, "error": error, "finished_at": _now()}
         )
+        if sent_at is not None:
+            attempts[-1]["sent_at"] = sent_at.isoformat()
         self._save()
 
     def _save(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
@@ -74,10 +75,18 @@ class ShardedLedger(SendLedger):
             self._changed = unit_key
             super().begin(unit_key, try_number, request)
 
-    def finish(self, unit_key: str, state: AttemptState, *, result: Any = None, error: str | None = None) -> None:
+    def finish(
+        self,
+        unit_key: str,
+        state: AttemptState,
+        *,
+        result: Any = None,
+        error: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> None:
         with self._lock:
             self._changed = unit_key
-            super().finish(unit_key, state, result=result, error=error)
+            super().finish(unit_key, state, result=result, error=error, sent_at=sent_at)
 
     def _save(self) -> None:
         shard = self._shard_of(self._changed) if self._changed is not None else None

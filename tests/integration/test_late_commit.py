@@ -8,6 +8,7 @@ runs, real waits, the sandbox on a real-time clock.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,3 +68,42 @@ def test_sends_committed_after_the_timeout_are_adopted_not_sent_again(slow_api: 
     assert xcom(dag_run, "single")["sends"][0]["adopted"] is True
     assert xcom(dag_run, "sign")["uuid"] == signature.uuid
     assert len(slow_api.received(api="legallymail", method="POST", path="/api/send")) == 2
+
+
+@pytest.fixture
+def retried_then_slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    """The first POST is refused (503) and sent again 1.5 s later; that one commits 1.6 s after it arrives."""
+    from airflow_provider_legallymail.client import transport
+
+    with SandboxServer(SandboxConfig(speed=1.0, rate_limit=0)) as server:
+        env = server.connection_env(requests_per_minute=0, timeout=1, max_retries=1, settle_seconds=1)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(transport, "pause", lambda seconds: time.sleep(1.5))  # a fixed backoff
+        server.fault("legallymail", "POST", "/api/send", status=503, count=1)
+        server.fault("legallymail", "POST", "/api/send", latency=1.6, count=1)  # within timeout + settle_seconds
+        yield server
+
+
+def test_a_send_delayed_by_a_client_retry_settles_from_when_it_went_out(retried_then_slow: SandboxServer) -> None:
+    """The wait before the look-up runs from when the POST whose answer was lost was sent, not from when the
+    task began the unit: a refusal, its backoff (or a wait for the request budget) came in between."""
+    dag = load_dag(
+        "late_commit_after_retry",
+        """
+        with DAG("late_commit_after_retry", schedule=None, start_date=pendulum.datetime(2024, 1, 1),
+                 default_args={"retries": 1, "retry_delay": pendulum.duration(seconds=0)}) as dag:
+            SendCertifiedEmailOperator(task_id="send", recipients="ana@example.com", subject="Delayed",
+                                       html="<p>x</p>")
+        """,
+    )
+    dag_run = run(dag)
+    time.sleep(2)  # any POST still held by the sandbox has committed by now
+    assert states(dag_run)["send"] == ("success", 1)
+    (email,) = LegallyMailHook().list_emails()  # one: the late commit was found, not sent again
+    assert xcom(dag_run, "send")["parent_tracking_ids"] == [email.tracking_id]
+    assert xcom(dag_run, "send")["sends"][0]["adopted"] is True
+    assert [p["status"] for p in retried_then_slow.received(api="legallymail", method="POST", path="/api/send")] == [
+        503,
+        200,
+    ]

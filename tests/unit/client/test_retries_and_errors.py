@@ -149,6 +149,25 @@ def test_post_gateway_failure_is_outcome_unknown_and_not_resent(hook: LegallyMai
     assert info.value.status_code == status
 
 
+@pytest.mark.parametrize(
+    "lost", [{"status_code": 502}, {"status_code": 504}, {"exc": requests.exceptions.ReadTimeout("read timed out")}]
+)
+def test_a_lost_answer_says_when_its_request_went_out(
+    hook: LegallyMailHook, monkeypatch: pytest.MonkeyPatch, lost: dict[str, Any]
+) -> None:
+    """After a refusal and its backoff, not when the call began: the send settles from that moment."""
+    from airflow_provider_legallymail.client import transport
+
+    monkeypatch.setattr(transport, "pause", lambda seconds: time.sleep(0.3))
+    with rm.Mocker() as m:
+        m.post(SEND, [{"status_code": 503}, lost])
+        began = time.time()
+        with pytest.raises(OutcomeUnknownError) as info:
+            send(hook)
+    assert m.call_count == 2
+    assert info.value.sent_at is not None and began + 0.3 <= info.value.sent_at <= time.time()
+
+
 def test_get_gateway_failures_back_off_then_give_up_with_server_error(
     hook: LegallyMailHook, sleeps: list[float]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,6 +65,38 @@ def test_lost_response_is_found_and_adopted_in_the_same_try_once_it_settled(slee
     summary = xcom(dag_run, "send")
     assert summary["tracking_ids"] == {"ana@example.com": "cm_already_sent"}
     assert summary["sends"][0]["adopted"] is True
+
+
+def test_a_later_try_waits_from_when_the_lost_post_went_out(tmp_path: Any, sleeps: list[float]) -> None:
+    """The ledger keeps ``sent_at`` (after a budget wait or refused attempts), and the next try settles from it."""
+    from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry, SendUnit, utcnow
+    from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
+    from airflow_provider_legallymail.delivery.lost_sends import Lookup
+
+    ledger = SendLedger(f"file://{tmp_path}", "dag", "run", "task").load()
+    ledger.start_try(1)
+    ledger.begin("email:x", 1, {"recipients": ["ana@example.com"], "subject": "Notice"})
+    ledger._doc["units"]["email:x"][-1]["at"] = (utcnow() - timedelta(seconds=50)).isoformat()
+    ledger.finish("email:x", AttemptState.IN_DOUBT, error="lost", sent_at=utcnow() - timedelta(seconds=20))
+    again = SendLedger(f"file://{tmp_path}", "dag", "run", "task").load()
+    again.start_try(2)
+    looked_up: list[datetime] = []
+
+    def lookup(request: dict[str, Any], since: datetime) -> Lookup:
+        looked_up.append(since)
+        return Lookup(None, True)  # provably absent
+
+    unit = SendUnit(
+        key="email:x",
+        kind="email",
+        request={"recipients": ["ana@example.com"], "subject": "Notice"},
+        send=lambda: {"tracking_id": "cm_new"},
+        lookup=lookup,
+    )
+    result = Deliverer(again, OnRetry.ADOPT, 2, None, settle_seconds=60).deliver(unit)
+    assert len(sleeps) == 1 and 39 <= sleeps[0] <= 40  # 60 s from sent_at, 20 s ago (not from "at", 50 s ago)
+    assert len(looked_up) == 1 and (utcnow() - looked_up[0]).total_seconds() >= 49  # the window opens at "at"
+    assert result == {"tracking_id": "cm_new", "adopted": False}
 
 
 def test_a_send_that_provably_failed_is_sent_on_retry() -> None:
