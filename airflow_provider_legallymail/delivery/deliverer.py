@@ -22,7 +22,8 @@ attempt can no longer commit, ``settle_seconds`` (the read timeout plus the conn
 after its POST went out (``OutcomeUnknownError.sent_at``, kept in the ledger: a wait for the request budget,
 or attempts refused with 429/503 and their backoff, may delay it well past the moment the unit began). The
 deliverer waits until then, looks it up while the 25-item list still reaches back to it, and adopts it or
-sends again (at most ``IN_TRY_RESENDS`` times per unit per try). A later try that finds an attempt started
+sends again (at most ``IN_TRY_RESENDS`` times per unit per try; after that it still looks the lost send up
+and records a proven absence, so that the next try sends without a look-up). A later try that finds an attempt started
 or in doubt applies the same wait before trusting a look-up.
 """
 
@@ -159,8 +160,14 @@ class Deliverer:
         since: datetime | None,
         reason: str = "",
         sent: datetime | None = None,
+        *,
+        resend: bool = True,
     ) -> dict[str, Any]:
-        """Look up an attempt begun at ``since`` whose POST went out at ``sent`` (when known, else ``since``)."""
+        """Look up an attempt begun at ``since`` whose POST went out at ``sent`` (when known, else ``since``).
+
+        Found: adopt it. Provably absent: send it now, or with ``resend=False`` record it as not processed,
+        so that the next try sends it without a look-up the list may no longer reach.
+        """
         if unit.lookup is None or since is None:
             self._fail(
                 unit,
@@ -181,6 +188,10 @@ class Deliverer:
                 "an earlier try's outcome is unknown and the API's recent list does not reach back far "
                 "enough to prove it was not sent",
             )
+        if not resend:
+            log.info("%s %s: provably not sent; the next try sends it", unit.kind, unit.key)
+            self.ledger.finish(unit.key, AttemptState.NOT_PROCESSED, error="provably absent after a lost answer")
+            return {}
         log.info("%s %s: the earlier attempt provably did not go out; sending", unit.kind, unit.key)
         return self._send(unit)
 
@@ -204,10 +215,15 @@ class Deliverer:
         except OutcomeUnknownError as exc:
             sent = _from_epoch(exc.sent_at)
             self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=str(exc), sent_at=sent)
-            if unit.lookup is None or self.on_retry is not OnRetry.ADOPT or self._resends_left[unit.key] <= 0:
+            if unit.lookup is None or self.on_retry is not OnRetry.ADOPT:
+                raise
+            log.warning("%s %s: %s; resolving it in this try", unit.kind, unit.key, exc)
+            if self._resends_left[unit.key] <= 0:  # resolve it, but leave a new send to Airflow's next try
+                adopted = self._reconcile(unit, unit.request, began, reason=str(exc), sent=sent, resend=False)
+                if adopted:
+                    return adopted
                 raise
             self._resends_left[unit.key] -= 1
-            log.warning("%s %s: %s; resolving it in this try", unit.kind, unit.key, exc)
             return self._reconcile(unit, unit.request, began, reason=str(exc), sent=sent)
         except MailApiError as exc:
             self.ledger.finish(unit.key, attempt_state(exc), error=str(exc))

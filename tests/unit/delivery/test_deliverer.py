@@ -180,3 +180,31 @@ def test_sms_refused_before_processing_is_sent_on_retry() -> None:
     assert states(dag_run)["sms"] == ("success", 2)
     assert posts(m, "/api/sms/send") == 5
     assert xcom(dag_run, "sms")["uuid"] == "..."
+
+
+def test_a_third_lost_answer_is_resolved_and_the_next_try_sends_without_a_look_up() -> None:
+    dag = email_dag("eo_three_lost")
+    lost = {"exc": requests.exceptions.ReadTimeout("lost")}
+    with rm.Mocker() as m:
+        m.post(SEND, [lost, lost, lost, {"json": ex.LM_SEND_SINGLE}])
+        m.get(EMAILS, json={"success": True, "count": 0, "limit": 25, "max_limit": 25, "emails": []})
+        dag_run = run(dag)
+    assert states(dag_run)["send"] == ("success", 2)
+    assert posts(m) == 4  # three lost, each proven absent; the fourth went out on the next try
+    history = [(r.method, r.path) for r in m.request_history]
+    assert history.count(("GET", "/api/emails")) == 3  # the next try trusted the recorded proof: no look-up
+    assert history[-1] == ("POST", "/api/send")
+    assert xcom(dag_run, "send")["tracking_ids"] == {"example@example.com": "cm_xxx"}
+
+
+def test_a_third_lost_answer_that_went_out_is_adopted_in_the_same_try() -> None:
+    dag = email_dag("eo_three_lost_found")
+    lost = {"exc": requests.exceptions.ReadTimeout("lost")}
+    empty = {"json": {"success": True, "count": 0, "limit": 25, "max_limit": 25, "emails": []}}
+    with rm.Mocker() as m:
+        m.post(SEND, [lost, lost, lost])
+        m.get(EMAILS, [empty, empty, {"json": listed("cm_third")}])
+        dag_run = run(dag)
+    assert states(dag_run)["send"] == ("success", 1)
+    assert posts(m) == 3
+    assert xcom(dag_run, "send")["sends"][0]["adopted"] is True
