@@ -51,9 +51,11 @@ bench: install
 	$(RUN) python bench/import_cost.py
 	$(RUN) python bench/legitmailer_scale.py
 
-# Starts the sandbox on a free local port and runs the provider end to end against it.
+# The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
+# home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.
 demo: install
-	$(RUN) python -m demo.tour
+	AIRFLOW_HOME=$(CURDIR)/.demo/airflow $(RUN) python -m demo.tour
+	$(RUN) python -m demo.examples
 
 # The wheel and the sdist into dist/ (dist/airflow_provider_legallymail-<version>-py3-none-any.whl, .tar.gz).
 # The wheel is built from the sdist, so a file missing from the sdist breaks the wheel here, not at a user's.
