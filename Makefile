@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor bench demo dist install clean
+.PHONY: test lint typecheck unit test-floor test-airflow bench demo dist install clean
 
 test: install lint typecheck unit
 
@@ -46,6 +46,10 @@ test-floor: | $(UV)
 		"apache-airflow==$(FLOOR_AIRFLOW)" -e . pytest requests-mock apache-airflow-providers-sqlite
 	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
 	.venv-floor/bin/python -m pytest -q
+
+# The example DAGs under a real api-server, scheduler, dag-processor and triggerer (tests/airflow_e2e).
+test-airflow: install
+	$(RUN) pytest -q -m airflow_e2e tests/airflow_e2e
 
 bench: install
 	$(RUN) python bench/import_cost.py
