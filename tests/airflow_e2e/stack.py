@@ -131,18 +131,19 @@ class AirflowStack:
         return process is not None and process.poll() is None
 
     def stop(self, *components: str, grace: float = STOP_GRACE_SECONDS) -> None:
-        """SIGTERM each component's process group, SIGKILL what is left after ``grace`` seconds."""
-        for component in components or tuple(self.processes):
-            process = self.processes.pop(component, None)
-            if process is None:
-                continue
+        """SIGTERM the process groups of ``components`` (default: all) at once, SIGKILL what is left after
+        ``grace`` seconds, and also the children that outlived their parent."""
+        stopping = {c: p for c in components or tuple(self.processes) if (p := self.processes.pop(c, None))}
+        for process in stopping.values():
             self._signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for component, process in stopping.items():
             try:
-                process.wait(timeout=grace)
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 self._signal_group(process.pid, signal.SIGKILL)
                 process.wait(timeout=grace)
-            self._signal_group(process.pid, signal.SIGKILL)  # children that outlived their parent
+            self._signal_group(process.pid, signal.SIGKILL)
             output = self._outputs.pop(component, None)
             if output is not None:
                 output.close()
