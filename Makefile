@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor bench demo dist install clean
+.PHONY: test lint typecheck unit test-floor test-airflow bench demo dist install clean
 
 test: install lint typecheck unit
 
@@ -47,6 +47,10 @@ test-floor: | $(UV)
 	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
 	.venv-floor/bin/python -m pytest -q
 
+# The example DAGs under a real api-server, scheduler, dag-processor and triggerer (tests/airflow_e2e).
+test-airflow: install
+	$(RUN) pytest -q -m airflow_e2e tests/airflow_e2e
+
 bench: install
 	$(RUN) python bench/import_cost.py
 	$(RUN) python bench/legitmailer_scale.py
@@ -54,9 +58,11 @@ bench: install
 	$(RUN) python bench/evidence_archive.py
 	$(RUN) python bench/lost_sends.py
 
-# Starts the sandbox on a free local port and runs the provider end to end against it.
+# The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
+# home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.
 demo: install
-	$(RUN) python -m demo.tour
+	AIRFLOW_HOME=$(CURDIR)/.demo/airflow $(RUN) python -m demo.tour
+	$(RUN) python -m demo.examples
 
 # The wheel and the sdist into dist/ (dist/airflow_provider_legallymail-<version>-py3-none-any.whl, .tar.gz).
 # The wheel is built from the sdist, so a file missing from the sdist breaks the wheel here, not at a user's.

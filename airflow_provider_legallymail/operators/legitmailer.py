@@ -84,6 +84,8 @@ class TemplateBatchOperator(_SourceOperator):
     :param max_active_requests: batches in flight at once (1..32).
     :param dedupe: send once per address (case-insensitive); later duplicates are skipped.
     :param skip_invalid: skip bad rows (and count batches the API refuses as failed) instead of failing.
+    :param dry_run: check every row against the template and return the plan (counts, batches, problems);
+        send nothing and record nothing. Bad rows fail it as they would fail the real send.
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: what a retry does with earlier batches.
     :param ledger_path: where batches are recorded across tries (default ``[legallymail] ledger_path``).
     :param legitmailer_conn_id: the Legitmailer connection.
@@ -101,6 +103,7 @@ class TemplateBatchOperator(_SourceOperator):
         batch_size: int = 100,
         validate: bool = False,
         dedupe: bool = True,
+        dry_run: bool = False,
         on_retry: str | OnRetry = OnRetry.ADOPT,
         ledger_path: str | None = None,
         **kwargs: Any,
@@ -111,6 +114,7 @@ class TemplateBatchOperator(_SourceOperator):
         self.batch_size = batch_size
         self.validate = validate
         self.dedupe = dedupe
+        self.is_dry_run = dry_run  # BaseOperator.dry_run is a method
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
 
@@ -132,7 +136,8 @@ class TemplateBatchOperator(_SourceOperator):
             raise fail("batch_size", f"{self.batch_size!r} is not a positive whole number")
         ti = context["ti"]
         ledger = ShardedLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, _map_index(ti), shard_of=shard_of)
-        ledger.load().start_try(ti.try_number)  # before any request, so a retry knows this try began
+        if not self.is_dry_run:
+            ledger.load().start_try(ti.try_number)  # before any request, so a retry knows this try began
         tokens = template_tokens(self.hook, self.template)
         with scratch_db("batch") as (db, _):
             checked = check_recipients(db, source, tokens, dedupe=self.dedupe)
@@ -152,6 +157,17 @@ class TemplateBatchOperator(_SourceOperator):
                 raise ValidationError(checked.invalid.report() + "\nNothing was sent.")
             if checked.invalid:
                 self.log.warning("Skipping invalid rows (skip_invalid=True):\n%s", checked.invalid.report())
+            if self.is_dry_run:
+                self.log.info("Dry run: nothing was sent")
+                return {
+                    "dry_run": True,
+                    "to_send": checked.to_send,
+                    "batches": batches,
+                    "skipped": checked.duplicates + checked.invalid.count,
+                    "duplicates": checked.duplicates,
+                    "invalid": checked.invalid.count,
+                    "problems": checked.invalid.first,
+                }
             sender = Sender(
                 HookPool(self.hook), ledger, self.template, self.validate, OnRetry(self.on_retry), ti.try_number
             )

@@ -60,6 +60,39 @@ def test_a_missing_token_sends_nothing(sandbox: SandboxServer) -> None:
     assert sandbox.received(api="legitmailer", method="POST") == []
 
 
+def test_a_dry_run_checks_every_row_against_the_template_and_sends_nothing(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    row = {"name": "D", "contract": "K", "due_date": "2025-04-01"}
+    rows = [{"email": f"d{i}@example.com", **row} for i in range(5)]
+    rows.append(dict(rows[0]))  # a duplicate address is counted, not sent twice
+    ledger = tmp_path / "ledger"
+    plan = execute(
+        TemplateBatchOperator(
+            task_id="check",
+            template="contract-reminder",
+            recipients=rows,
+            batch_size=2,
+            dry_run=True,
+            ledger_path=f"file://{ledger}",
+        )
+    )
+    assert plan == {
+        "dry_run": True,
+        "to_send": 5,
+        "batches": 3,
+        "skipped": 1,
+        "duplicates": 1,
+        "invalid": 0,
+        "problems": [],
+    }
+    assert sandbox.received(api="legitmailer", method="POST") == [] and not ledger.exists()
+    rows[2].pop("due_date")
+    with pytest.raises(AirflowFailException, match=r"row 3: missing token\(s\): due_date"):
+        execute(TemplateBatchOperator(task_id="check", template="contract-reminder", recipients=rows, dry_run=True))
+    assert sandbox.legitmailer_sent() == []
+
+
 def test_template_batch_from_sql_through_a_sqlite_connection(
     sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

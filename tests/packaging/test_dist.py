@@ -163,8 +163,9 @@ def test_sdist_carries_the_test_suite_the_docs_and_the_license(built: Built) -> 
     members = _sdist_members(built)
     for name in ("LICENSE", "NOTICE", "CHANGELOG.md", "README.md", "pyproject.toml", "PKG-INFO"):
         assert name in members, name
-    # The suite runs from an unpacked sdist: the tests and what they import (the package, demo/).
-    for directory in ("tests", "demo", PACKAGE):
+    # The suite runs from an unpacked sdist: the tests and what they import or run (the package, demo/, the
+    # example DAGs with their CSV and HTML files).
+    for directory in ("tests", "demo", "example_dags", PACKAGE):
         missing = _source_files(directory) - set(members)
         assert not missing, f"missing from the sdist: {sorted(missing)}"
     leaked = [n for n in members if {".venv", ".tools", "__pycache__", ".git"} & set(PurePosixPath(n).parts)]

@@ -1,0 +1,1 @@
+"""Example DAGs of the provider: each runs against the sandbox unchanged (``make demo``, tests/examples)."""

@@ -1,0 +1,38 @@
+"""A sandbox and a real Airflow (api-server, scheduler, dag-processor, triggerer) on a throwaway home, shared
+by the module's tests and torn down after them, also when one fails.
+
+The dags folder is ``example_dags/`` itself; both default connections come from ``AIRFLOW_CONN_...``
+pointing at the sandbox, whose clock runs ``EXAMPLE_SPEED`` times faster than real time (as in make demo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_legallymail.sandbox.config import SandboxConfig
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from demo.examples import EXAMPLE_SPEED, EXAMPLES_FOLDER
+from tests.airflow_e2e.api import AirflowApi
+from tests.airflow_e2e.stack import AirflowStack
+
+
+@pytest.fixture(scope="module")
+def e2e_sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(speed=EXAMPLE_SPEED, rate_limit=0)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(e2e_sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
+    home = Path(tmp_path_factory.mktemp("airflow-e2e"))
+    with AirflowStack(home, EXAMPLES_FOLDER, env=e2e_sandbox.connection_env(requests_per_minute=0)) as airflow:
+        airflow.start()
+        yield airflow
+
+
+@pytest.fixture(scope="module")
+def api(stack: AirflowStack) -> AirflowApi:
+    return AirflowApi(stack.api_url)
