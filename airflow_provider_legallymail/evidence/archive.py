@@ -10,11 +10,11 @@ published hash) fails the run and is never overwritten.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_legallymail.bounded import HookPool, run_bounded
 from airflow_provider_legallymail.evidence.collect import (
     EvidenceFile,
     EvidenceItem,
@@ -32,7 +32,6 @@ from airflow_provider_legallymail.evidence.manifest import (
 )
 from airflow_provider_legallymail.evidence.targets import Target
 from airflow_provider_legallymail.exceptions import EvidenceIntegrityError, MailApiError
-from airflow_provider_legallymail.legitmailer.threads import run_bounded
 
 if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
@@ -81,21 +80,6 @@ class ItemResult:
         self.item = replace(self.item, facts={}, files=[])
 
 
-class _ThreadHooks:
-    """One ``LegallyMailHook`` (one HTTP session) per thread, all on the connection read once."""
-
-    def __init__(self, hook: LegallyMailHook) -> None:
-        self._conn = hook.get_connection(hook.legallymail_conn_id)
-        self._type = type(hook)
-        self._local = threading.local()
-
-    def get(self) -> LegallyMailHook:
-        hook: LegallyMailHook | None = getattr(self._local, "hook", None)
-        if hook is None:
-            hook = self._local.hook = self._type.for_connection(self._conn)
-        return hook
-
-
 def fetch(hook: LegallyMailHook, target: Target) -> EvidenceItem:
     """One API call: the facts and file URLs of ``target``."""
     secret = hook.settings.token
@@ -139,7 +123,7 @@ class Archiver:
         self.max_active = max_active
         self.now = now
         self.on_item = on_item
-        self._hooks = _ThreadHooks(hook)
+        self._hooks = HookPool(hook)
         self._api = hook.settings.origin
 
     def run(self, targets: Iterable[Target]) -> list[ItemResult]:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.bounded import HookPool, run_bounded
 from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, RefusedError, ValidationError
 from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, Row, RowSource
-from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
 from airflow_provider_legallymail.storage import digest as text_digest
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def planned(db: sqlite3.Connection, chunk: int = 500) -> Iterator[Op]:
 class Writer:
     """Carries out (or, in a dry run, only classifies) each planned operation on a worker thread."""
 
-    hooks: HookPool
+    hooks: HookPool[LegitmailerHook]
     contact_list_id: str
     dry_run: bool
 

@@ -21,12 +21,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.bounded import HookPool, run_bounded
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry, SendUnit
 from airflow_provider_legallymail.exceptions import MailApiError, RefusedError, ValidationError
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, RowSource
-from airflow_provider_legallymail.legitmailer.threads import HookPool, run_bounded
 from airflow_provider_legallymail.storage import digest
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def shard_of(unit_key: str) -> int | None:
 class Sender:
     """Pass 2: delivers batches through the ledger on a few threads and tallies the outcome."""
 
-    hooks: HookPool
+    hooks: HookPool[LegitmailerHook]
     ledger: ShardedLedger
     template: str
     validate: bool

@@ -90,9 +90,9 @@ class ArchiveEvidenceOperator(BaseOperator):
 
     def _plan(self, context: Context) -> tuple[list[Target], dict[Target, Any], int]:
         """Every check, before any request: targets, their folders, the number of parallel downloads."""
+        from airflow_provider_legallymail.bounded import active_requests
         from airflow_provider_legallymail.evidence.files import to_path
         from airflow_provider_legallymail.evidence.targets import parse_targets
-        from airflow_provider_legallymail.legitmailer.threads import active_requests
         from airflow_provider_legallymail.validation import fail
 
         targets = parse_targets(self.evidence, self.kind)

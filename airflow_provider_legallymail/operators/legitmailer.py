@@ -64,8 +64,8 @@ class _SourceOperator(_LegitmailerOperator):
         self.max_active_requests = max_active_requests
 
     def checked_source(self) -> tuple[RowSource, int]:
+        from airflow_provider_legallymail.bounded import active_requests
         from airflow_provider_legallymail.legitmailer.row_sources import row_source
-        from airflow_provider_legallymail.legitmailer.threads import active_requests
 
         source = row_source(getattr(self, self.rows_field), self.conn_id, self.sql, self.rows_field)
         return source, active_requests(self.max_active_requests)
@@ -119,6 +119,7 @@ class TemplateBatchOperator(_SourceOperator):
         self.ledger_path = ledger_path
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_legallymail.bounded import HookPool
         from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
         from airflow_provider_legallymail.exceptions import ValidationError
         from airflow_provider_legallymail.legitmailer.scratch import scratch_db
@@ -129,7 +130,6 @@ class TemplateBatchOperator(_SourceOperator):
             spooled_batches,
             template_tokens,
         )
-        from airflow_provider_legallymail.legitmailer.threads import HookPool
 
         source, max_active = self.checked_source()
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:

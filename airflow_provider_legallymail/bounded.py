@@ -1,7 +1,8 @@
 """Run API calls on a few threads, reading the work lazily so that memory does not grow with its size.
 
-Each thread gets its own ``LegitmailerHook`` (its own HTTP session), built from one connection read in
-the calling thread, so workers never ask Airflow for the connection themselves.
+Used by template batches, contact syncs and evidence archives. Each thread gets its own hook (its own HTTP
+session) of the caller's hook class, built from one connection read in the calling thread, so workers never
+ask Airflow for the connection themselves.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-if TYPE_CHECKING:
-    from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+H = TypeVar("H")
 MAX_ACTIVE_LIMIT = 32
 
 
@@ -65,19 +64,17 @@ def run_bounded(
                 yield Done(item, None if error else future.result(), error)
 
 
-class HookPool:
-    """One ``LegitmailerHook`` per thread, all sharing the connection read once by the constructor."""
+class HookPool(Generic[H]):
+    """One hook per thread, of the class of ``hook``, all on the connection ``hook`` reads once, here."""
 
-    def __init__(self, hook: LegitmailerHook) -> None:
-        self.conn_id = hook.legitmailer_conn_id
-        self._conn = hook.get_connection(self.conn_id)
+    def __init__(self, hook: H) -> None:
+        self.conn_id = str(getattr(hook, "conn_id"))  # noqa: B009  # MailApiHook's, without importing hooks
+        self._conn = getattr(hook, "get_connection")(self.conn_id)  # noqa: B009
+        self._type: Any = type(hook)
         self._local = threading.local()
 
-    def get(self) -> LegitmailerHook:
-        hook: LegitmailerHook | None = getattr(self._local, "hook", None)
+    def get(self) -> H:
+        hook: H | None = getattr(self._local, "hook", None)
         if hook is None:
-            from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-
-            hook = LegitmailerHook.for_connection(self._conn)
-            self._local.hook = hook
+            hook = self._local.hook = self._type.for_connection(self._conn)
         return hook
