@@ -25,6 +25,14 @@ CASES = {
         "airflow_provider_legallymail.operators.legallymail",
         "airflow_provider_legallymail.notifications.legallymail",
     ],
+    "airflow-provider-legallymail sensors": ["airflow_provider_legallymail.sensors.legallymail"],
+    "airflow-provider-legallymail every operator and sensor": [
+        "airflow_provider_legallymail.operators.legallymail",
+        "airflow_provider_legallymail.operators.legitmailer",
+        "airflow_provider_legallymail.operators.evidence",
+        "airflow_provider_legallymail.sensors.legallymail",
+        "airflow_provider_legallymail.notifications.legallymail",
+    ],
 }
 
 _CHILD = """
