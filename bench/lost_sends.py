@@ -146,9 +146,6 @@ def child(out_path: str) -> None:
     """Run the DAG once through ``dag.test()`` and write each task's state, tries and XCom to ``out_path``."""
     import importlib.util
 
-    import airflow
-    import pendulum
-
     dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     path = dags / f"{DAG_ID}.py"
     spec = importlib.util.spec_from_file_location(DAG_ID, path)
@@ -157,10 +154,10 @@ def child(out_path: str) -> None:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     dag = module.dag
-    if tuple(int(part) for part in airflow.__version__.split(".")[:2]) < (3, 2):
-        _serialize_dags_folder()
+    from tests.dag_runs import run as run_dag  # serializes the DAGs folder first where Airflow 3.1 needs it
+
     started = time.monotonic()
-    dag_run = dag.test(logical_date=pendulum.now("UTC"))
+    dag_run = run_dag(dag)
     seconds = time.monotonic() - started
 
     from airflow.models.xcom import XComModel
@@ -182,22 +179,6 @@ def child(out_path: str) -> None:
             if row.task_id in tasks:
                 tasks[row.task_id]["xcom"] = XComModel.deserialize_value(row)
     Path(out_path).write_text(json.dumps({"seconds": seconds, "run_id": dag_run.run_id, "tasks": tasks}))
-
-
-def _serialize_dags_folder() -> None:
-    """What ``airflow dags reserialize`` does; Airflow 3.2+ does it inside ``dag.test()``, 3.1 does not."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.models.dagbag import DagBag, sync_bag_to_db
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        manager = DagBundlesManager()
-        manager.sync_bundles_to_db(session=session)
-        session.commit()
-        for bundle in manager.get_all_dag_bundles():
-            bundle.initialize()
-            bag = DagBag(bundle.path, bundle_path=bundle.path, include_examples=False)
-            sync_bag_to_db(bag, bundle.name, bundle_version=bundle.get_current_version(), session=session)
 
 
 # -- parent side: the sandbox, the run and the figures --------------------------------------------------
