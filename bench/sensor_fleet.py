@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import random
 import statistics
@@ -171,8 +172,13 @@ async def round_robin(waits: list[Wait], deadline: float, now: Callable[[], floa
 
 
 def warm_up() -> None:
-    """Import what a running triggerer has already imported, so the clock measures polling only."""
-    import airflow_provider_legallymail.triggers.legallymail  # noqa: F401
+    """Import and build what a running triggerer already has, so the clock measures waiting only."""
+    from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
+    from airflow_provider_legallymail.waiting.targets import wait_spec
+
+    LegallyMailWaitTrigger(wait_spec("sms", "warm-up", "delivered", deadline=0).to_json())
+    gc.collect()  # a full collection of the start-up heap (Airflow's imports) would stall the loop
+    gc.freeze()  # a long-running triggerer has long since done both
 
     with contextlib.suppress(ImportError):
         import airflow.providers.common.compat.connection  # noqa: F401

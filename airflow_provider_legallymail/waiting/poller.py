@@ -214,8 +214,8 @@ class Poller:
         if not action.urgent and pace < 0:  # spread the poller's share evenly over the window
             await self._sleep(-pace * self.config.speed, wakeable=True)
             return True
-        share = max(1, budget.limit - self._reserve) if budget.enabled else 1 << 30
-        self._paced_until = time.monotonic() + budget.window / share
+        interval = budget.window / max(1, budget.limit - self._reserve) if budget.enabled else 0.0
+        self._paced_until = max(self._paced_until, time.monotonic() - interval) + interval  # no drift
         if budget is not self._hook.get_conn().budget:
             await asyncio.to_thread(budget.acquire)
         try:
