@@ -216,6 +216,29 @@ def warm_up() -> None:
         import airflow.providers.common.compat.connection  # noqa: F401
 
 
+async def fifo_oracle(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
+    """A clairvoyant poller on the same budget: it knows when each change happens and checks the changed
+    waits first come, first served, never spending a request on an unchanged one."""
+    from airflow_provider_legallymail.client.budget import RequestBudget
+
+    _, check = checker()
+    budget = RequestBudget("fifo-oracle", 8, window=60.0 / SPEED)
+    pending = [w for w in waits if w.change_at is not None]
+    while pending and time.time() < deadline:
+        due = [w for w in pending if (w.change_at or 0.0) <= now()]
+        if not due:
+            await asyncio.sleep(0.001)
+            continue
+        wait = min(due, key=lambda w: w.change_at or 0.0)
+        await asyncio.to_thread(budget.acquire)
+        outcome = await check(wait)
+        if outcome:
+            wait.outcome, wait.detected_at = outcome, now()
+            pending.remove(wait)
+    for wait in waits:
+        wait.outcome = wait.outcome or "timeout"
+
+
 def run(approach: str, n: int, seed: int) -> dict[str, Any]:
     from airflow_provider_legallymail.sandbox.config import SandboxConfig
     from airflow_provider_legallymail.sandbox.server import SandboxServer
@@ -245,7 +268,8 @@ def run(approach: str, n: int, seed: int) -> dict[str, Any]:
         async def main() -> None:
             done = asyncio.Event()
             monitor = asyncio.create_task(stall_monitor(done, worst))
-            body = {"ours": ours, "http_sensor": http_sensor_pattern, "round_robin": round_robin}[approach]
+            approaches = {"ours": ours, "round_robin": round_robin, "http_sensor": http_sensor_pattern}
+            body = {**approaches, "fifo_oracle": fifo_oracle}[approach]
             await body(waits, deadline, now)
             done.set()
             await monitor
@@ -283,15 +307,16 @@ def main() -> None:
         f"{'stall ms':>8}"
     )
     for n in sizes:
-        rows = {a: run(a, n, seed=n) for a in ("ours", "round_robin", "http_sensor")}
+        rows = {a: run(a, n, seed=n) for a in ("ours", "round_robin", "http_sensor", "fifo_oracle")}
         for approach, r in rows.items():
             print(
                 f"  {n:>4} {approach:12} {r['requests']:>8} {r['429']:>6} {r['failed_waits']:>6} "
                 f"{r['median']:>9.0f} {r['p95']:>8.0f} {r['stall_ms']:>8.1f}"
             )
-        ours_, rr, http = rows["ours"], rows["round_robin"], rows["http_sensor"]
+        ours_, rr, http, oracle = rows["ours"], rows["round_robin"], rows["http_sensor"], rows["fifo_oracle"]
         print(
-            f"  {n:>4} ratios: median delay round-robin/ours {rr['median'] / max(ours_['median'], 1e-9):.1f}x, "
+            f"  {n:>4} ratios: median delay round-robin/ours {rr['median'] / max(ours_['median'], 1e-9):.1f}x "
+            f"(round-robin/fifo-oracle {rr['median'] / max(oracle['median'], 1e-9):.1f}x), "
             f"requests http-sensor/ours {http['requests'] / max(ours_['requests'], 1):.1f}x, "
             f"429s http-sensor {http['429']} vs ours {ours_['429']}"
         )
