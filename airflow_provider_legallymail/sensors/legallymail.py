@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.links import evidence_links
 from airflow_provider_legallymail.waiting.targets import WaitSpec
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class _LegallyMailSensor(BaseSensorOperator):
     kind = ""
     id_field = ""
     selection_field: str | None = None
+    operator_extra_links = evidence_links()
     hook: LazyHook[LegallyMailHook] = LazyHook(
         "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
     )
@@ -96,14 +98,26 @@ class _LegallyMailSensor(BaseSensorOperator):
         return replace(spec, deadline=fixed_deadline(context["ti"], timeout, base=self.ledger_path))
 
     def execute(self, context: Context) -> Any:
-        from airflow_provider_legallymail.waiting.outcomes import finish
-
         self._spec = self.resolve(context)
         if self.deferrable:
             defer_wait(self, self._spec, self.legallymail_conn_id)
         # our poke raises at the absolute deadline; keep the base class's per-try timeout from firing first
         self.timeout = max(float(self.timeout), self._spec.deadline - time.time() + self.poke_interval + 60)
         event = super().execute(context)
+        return self._finish_wait(context, event)
+
+    def _finish_wait(self, context: Context, event: dict[str, Any]) -> Any:
+        """The task's end on ``event``, after pushing the evidence URLs it saw (on success) for its links.
+
+        Deferred sensors resume in a new process, so links are pushed here, never at deferral; an empty
+        list otherwise, so that the UI finds the key and shows no link.
+        """
+        from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS
+        from airflow_provider_legallymail.waiting.outcomes import REACHED, evidence_link_entries, finish
+
+        reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
+        links = evidence_link_entries(event["result"], MAX_EVIDENCE_LINKS) if reached else []
+        context["ti"].xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
         return finish(event, soft_fail=self.soft_fail, log=self.log)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
@@ -139,9 +153,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=True, xcom_value=event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
-        from airflow_provider_legallymail.waiting.outcomes import finish
-
-        return finish(event, soft_fail=self.soft_fail, log=self.log)
+        return self._finish_wait(context, event)
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Finish on our own terms: the sensor base class would turn a declined outcome into a skip."""

@@ -78,6 +78,26 @@ def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | A
     raise AirflowFailException(str(event.get("message") or f"unexpected event {dict(event)!r}"))
 
 
+def evidence_link_entries(outcome: Mapping[str, Any], limit: int = 20) -> list[dict[str, str]]:
+    """``[{"label", "url"}]`` for each certificate, original document and acta a finished wait saw.
+
+    URLs as the API gave them, less any credential-like query parameter; at most ``limit`` (the link buttons).
+    """
+    from airflow_provider_legallymail.evidence.collect import public_url
+
+    entries: list[dict[str, str]] = []
+    for party in outcome.get(SELECTION_FIELDS.get(str(outcome.get("kind")), "recipients")) or []:
+        for cert in party.get("certificates") or []:
+            if cert.get("url"):
+                label = f"{cert.get('type') or 'sms'} certificate, {party.get('who')} ({party.get('id')})"
+                entries.append({"label": label, "url": public_url(str(cert["url"]))})
+    for ident, documents in (outcome.get("documents") or {}).items():
+        for key, name in (("original", "document sent for signature"), ("acta", "signature acta")):
+            if documents.get(key):
+                entries.append({"label": f"{name} ({ident})", "url": public_url(str(documents[key]))})
+    return list({e["url"]: e for e in entries}.values())[:limit]
+
+
 def is_transient(exc: BaseException) -> bool:
     """A poll error worth trying again later (429, 5xx, network), as opposed to a refusal (wrong id or token)."""
     from airflow_provider_legallymail.exceptions import RefusedError

@@ -7,9 +7,9 @@ in a worker thread (``asyncio.to_thread``): nothing blocks the event loop. The p
 - reads ``GET /api/emails`` / ``/api/signatures`` (25 newest) where a row proves a single-party item's
   status, so one request re-checks up to 25 waits; a changed row, a multi-recipient email and an SMS
   are fetched individually;
-- checks first what most likely changed: a watch's interval grows with the time since its last change
-  (``clamp(age * backoff, floor[kind], cap)``), so a fresh SMS is checked within seconds and a contract
-  pending for days every half hour; a signature is re-checked right after its ``expires_at``;
+- is work-conserving: every free slot goes to the request most likely to see a change
+  (``waiting.schedule``: a hazard per kind and age, lists worth the watches they cover, minimum re-check
+  intervals), paced evenly over the window so a changed row's detail is fetched within seconds;
 - starts a request only while more than ``reserve`` slots of the connection's ``requests_per_minute``
   are free in the host-wide budget file, leaving them to sends;
 - absorbs 429, 5xx and network errors with exponential backoff, and reports errors that no retry can fix
@@ -40,6 +40,7 @@ from airflow_provider_legallymail.exceptions import (
 )
 from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
 from airflow_provider_legallymail.waiting.outcomes import fetch_observation
+from airflow_provider_legallymail.waiting.schedule import Action, choose
 from airflow_provider_legallymail.waiting.targets import WaitSpec
 from airflow_provider_legallymail.waiting.watches import Subscription, Watch
 
@@ -53,8 +54,10 @@ class PollerConfig:
 
     reserve: int | None = None  # budget slots left to sends; default max(1, requests_per_minute // 5)
     floors: dict[str, float] = field(default_factory=lambda: {"sms": 3.0, "email": 5.0, "signature": 15.0})
-    backoff: float = 0.25
-    cap: float = 1800.0
+    recheck: float = 0.05  # a watch is re-checked no sooner than this fraction of its age (from its floor)
+    recheck_cap: float = 300.0  # ... and that minimum never exceeds this: spare budget reaches every watch
+    list_interval: float = 15.0  # the shortest interval between two requests of one list endpoint
+    cap: float = 1800.0  # the longest sleep between two looks at the watches
     error_backoff_cap: float = 300.0
     speed: float = 1.0  # API seconds per real second: the sandbox's --speed; 1 against the real API
 
@@ -113,6 +116,8 @@ class Poller:
         self._failures = 0
         self._reserve = 0
         self._own_budget: Any = None
+        self._last_list: dict[str, float] = {}
+        self._paced_until = 0.0  # monotonic: the next non-urgent request starts no sooner
 
     # -- clock (API seconds) -----------------------------------------------------------------------
     def now(self) -> float:
@@ -194,23 +199,27 @@ class Poller:
         return self._own_budget or self._hook.get_conn().budget
 
     async def _step(self) -> bool:
-        """One request, or one wait for something to become due; False once nothing can succeed."""
+        """One request, or one wait for a slot or for something to become allowed; False once nothing can succeed."""
         now = self.now()
         budget = self._budget()
         free, wait = await asyncio.to_thread(budget.free_slots)
         if free <= self._reserve:
             await asyncio.sleep(max(wait, 0.005))
             return True
-        action, next_due = self._choose(now, spare=free > self._reserve + 1)
+        action, next_at = choose(self.watches.values(), now, self.config, self._last_list)
         if action is None:
-            await self._sleep(min(next_due - now, self.config.cap), wakeable=True)
+            await self._sleep(min(next_at - now, self.config.cap), wakeable=True)
             return True
-        if action is None:
+        pace = time.monotonic() - self._paced_until
+        if not action.urgent and pace < 0:  # spread the poller's share evenly over the window
+            await self._sleep(-pace * self.config.speed, wakeable=True)
             return True
+        interval = budget.window / max(1, budget.limit - self._reserve) if budget.enabled else 0.0
+        self._paced_until = max(self._paced_until, time.monotonic() - interval) + interval  # no drift
         if budget is not self._hook.get_conn().budget:
             await asyncio.to_thread(budget.acquire)
         try:
-            await self._perform(*action)
+            await self._perform(action)
             self._failures = 0
         except FATAL as exc:
             self._fail_all(exc)
@@ -223,41 +232,16 @@ class Poller:
             await self._sleep(delay)
         return True
 
-    # -- choosing ----------------------------------------------------------------------------------
-    def _choose(self, now: float, spare: bool = False) -> tuple[tuple[str, Any] | None, float]:
-        """The most valuable request now (a GET of one watch, or a list), and when the next is due.
-
-        With ``spare`` (budget left beyond the reserve and nothing due) the most overdue watch relative to
-        its interval is checked early: unused budget shortens detection delays.
-        """
-        best: tuple[str, Any] | None = None
-        best_score = 0.0
-        next_due = now + self.config.cap
-        listed: dict[str, float] = {}
-        for watch in self.watches.values():
-            if watch.settled:
-                continue
-            score, due_at = watch.score(now, self.config)
-            if score < 1.0 and not spare:
-                next_due = min(next_due, due_at)
-                continue
-            if watch.list_covers():
-                listed[watch.kind] = listed.get(watch.kind, 0.0) + score
-            if score > best_score:
-                best, best_score = ("get", watch), score
-        for kind, total in listed.items():
-            if total >= best_score:
-                best, best_score = ("list", kind), total
-        return best, next_due
-
-    async def _perform(self, what: str, target: Any) -> None:
-        if what == "list":
+    async def _perform(self, action: Action) -> None:
+        if action.what == "list":
             self.requests["list"] += 1
-            method = self._hook.list_emails if target == "email" else self._hook.list_signatures
+            self._last_list[action.kind] = self.now()
+            method = self._hook.list_emails if action.kind == "email" else self._hook.list_signatures
             rows = await asyncio.to_thread(method, 25)
-            self._apply_rows(target, rows, self.now())
+            self._apply_rows(action.kind, rows, self.now())
             return
-        watch: Watch = target
+        watch = action.watch
+        assert watch is not None
         self.requests["get"] += 1
         try:
             observation = await asyncio.to_thread(fetch_observation, self._hook, watch.kind, watch.ident)

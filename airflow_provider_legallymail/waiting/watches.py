@@ -1,24 +1,17 @@
 """The poller's bookkeeping: one ``Watch`` per polled id, one ``Subscription`` per waiting trigger.
 
-A watch knows when it was last checked and last changed, whether the list endpoint proves its status,
-and how urgently it should be checked again (``score``: above 0 when due, higher when more overdue).
+A watch knows when it was last checked and last changed, and whether the list endpoint proves its status;
+which watch is checked next is ``waiting.schedule``'s choice.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
 from airflow_provider_legallymail.waiting.observations import Observation
 from airflow_provider_legallymail.waiting.targets import WaitSpec
-
-if TYPE_CHECKING:
-    from airflow_provider_legallymail.waiting.poller import PollerConfig
-
-URGENT = 1e9
-FRESH_ROW_STATUSES = frozenset({"pending", "sent", "unknown"})
 
 
 class Subscription:
@@ -55,31 +48,6 @@ class Watch:
     settled: bool = False
     expires_at: float | None = None
 
-    def interval(self, now: float, config: PollerConfig) -> float:
-        """Seconds between checks: short while fresh, growing with the time since the last change."""
-        floor = config.floors.get(self.kind, 5.0)
-        if self.min_interval is not None:
-            floor = min(floor, self.min_interval)
-        age = now - (self.changed_at if self.changed_at is not None else self.registered)
-        return min(config.cap, max(floor, age * config.backoff))
-
-    def score(self, now: float, config: PollerConfig) -> tuple[float, float]:
-        """(time since its last check as a multiple of its interval: due at 1), and when it falls due."""
-        if self.urgent:
-            return URGENT, now
-        if self.expires_at is not None:  # re-check right after a signature's expiry
-            expiry_check = self.expires_at + EXPIRY_GRACE + 1.0
-            if (self.last_check or 0.0) < expiry_check <= now:
-                return URGENT, now
-        base = self.last_check if self.last_check is not None else self.registered
-        interval = self.interval(now, config)
-        due_at = base + interval
-        if self.expires_at is not None and (self.last_check or 0.0) < self.expires_at + EXPIRY_GRACE + 1.0:
-            due_at = min(due_at, self.expires_at + EXPIRY_GRACE + 1.0)
-        if now >= due_at:
-            return max(1.0, (now - base) / interval), due_at
-        return max(0.0, (now - base) / interval), due_at
-
     def list_covers(self) -> bool:
         """A list request can check this watch (an email of unknown shape counts: its row tells)."""
         if not self.listable or self.urgent or self.kind == "sms":
@@ -96,14 +64,31 @@ class Watch:
             return
         if self.kind == "email":
             self.single = True
-        if self.row is None and self.observation is None and fingerprint[0] not in FRESH_ROW_STATUSES:
-            self.urgent = True  # first sight and already moved on: fetch the detail
+        if self.row is None and self.observation is None and self._row_decides(str(fingerprint[0])):
+            self.urgent = True  # first sight and already failed or at a waiter's target: fetch the detail
+        elif self.row is None and self.observation is not None and fingerprint[0] != self._status():
+            self.urgent = True  # first row since a GET, and it moved on since: fetch the detail
+            self.changed_at = now
         elif self.row is not None and fingerprint != self.row:
             self.urgent = True
             self.changed_at = now
         else:
             self.last_check = now
         self.row = fingerprint
+
+    def _row_decides(self, status: str) -> bool:
+        """A row status that may end a subscriber's wait (a failure, or a target reached)."""
+        from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus
+
+        if self.kind == "signature":
+            return SignatureStatus.parse(status).is_terminal
+        parsed = EmailStatus.parse(status)
+        return parsed.is_failure or any(parsed.reached(EmailStatus(s.spec.target)) for s in self.subscribers)
+
+    def _status(self) -> str | None:
+        """The single party's status in the last observation (what its list row should say)."""
+        parties = (self.observation or {}).get("parties") or []
+        return str(parties[0]["status"]) if len(parties) == 1 else None
 
     def record(self, observation: Observation, now: float, changed: bool) -> None:
         if changed and self.observation is not None:

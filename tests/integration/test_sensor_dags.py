@@ -66,6 +66,52 @@ def test_each_sensor_deferrable_and_in_reschedule_mode_returns_the_outcome(sandb
         assert xcom(dag_run, f"sms_{suffix}")["recipients"][0]["status"] == "delivered"
 
 
+def test_each_sensor_links_the_evidence_it_saw_in_either_mode(sandbox: SandboxServer, pdf: Path) -> None:
+    from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY
+
+    dag = load_dag(
+        "sensors_links",
+        SENSORS
+        + f"""
+        with DAG("sensors_links", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            email = SendCertifiedEmailOperator(task_id="email", recipients=["ana@example.com", "bob@example.com"],
+                                               subject="Contract", html="<p>x</p>")
+            sign = SignatureRequestOperator(task_id="sign", document="{pdf}",
+                                            signers=[{{"name": "Ana", "email": "ana@example.com"}}])
+            sms = SmsOperator(task_id="sms", phone="+34600000001", message="Signed?")
+            for deferrable in (True, False):
+                suffix = "deferred" if deferrable else "rescheduled"
+                kw = dict(deferrable=deferrable, poke_interval=0.2, timeout=120)
+                email >> CertifiedEmailSensor(task_id="read_" + suffix, tracking_id=email.output, **kw)
+                sign >> SignatureSensor(task_id="signed_" + suffix, uuid=sign.output, **kw)
+                sms >> SmsSensor(task_id="sms_" + suffix, uuid=sms.output, **kw)
+        """,
+    )
+    dag_run = run(dag)
+    assert set(states(dag_run).values()) == {("success", 1)}
+    for sensor in ("read", "signed", "sms"):
+        assert [link.name for link in dag.get_task(f"{sensor}_deferred").operator_extra_links][:2] == [
+            "Evidence 1",
+            "Evidence 2",
+        ]
+    for suffix in ("deferred", "rescheduled"):
+        read = xcom(dag_run, f"read_{suffix}")
+        links = xcom(dag_run, f"read_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
+        certificates = [c["url"] for r in read["recipients"] for c in r["certificates"]]
+        assert [link["url"] for link in links] == certificates  # each certificate the sensor saw, in order
+        assert any(link["label"].startswith("read certificate, bob@example.com") for link in links)
+        signed = xcom(dag_run, f"signed_{suffix}")
+        documents = next(iter(signed["documents"].values()))
+        links = xcom(dag_run, f"signed_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
+        assert {link["url"] for link in links} == {documents["original"], documents["acta"]}
+        assert any(link["label"].startswith("signature acta") for link in links)
+        sms_links = xcom(dag_run, f"sms_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
+        sms_result = xcom(dag_run, f"sms_{suffix}")
+        assert [link["url"] for link in sms_links] == [c["url"] for c in sms_result["recipients"][0]["certificates"]]
+        for key in ("read", "signed", "sms"):
+            assert sandbox.legallymail_token not in str(xcom(dag_run, f"{key}_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY))
+
+
 def test_failures_fail_at_once_even_with_soft_fail_and_only_a_timeout_skips(sandbox: SandboxServer, pdf: Path) -> None:
     dag = load_dag(
         "sensors_fail",

@@ -1,0 +1,92 @@
+"""Which request the shared poller spends a free slot on, and the list rows that must trigger a fetch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
+from airflow_provider_legallymail.waiting.poller import DEFAULT_CONFIG
+from airflow_provider_legallymail.waiting.schedule import choose
+from airflow_provider_legallymail.waiting.targets import wait_spec
+from airflow_provider_legallymail.waiting.watches import Subscription, Watch
+
+T0 = 1_800_000_000.0
+
+
+def watch(kind: str, ident: str, *, age: float, checked_ago: float | None = None, **fields: Any) -> Watch:
+    w = Watch(kind, ident, registered=T0 - age, **fields)
+    if checked_ago is not None:
+        w.last_check = T0 - checked_ago
+    return w
+
+
+def observed(kind: str, ident: str, status: str) -> dict[str, Any]:
+    return {"kind": kind, "id": ident, "status": status, "parties": [{"who": "ana@example.com", "status": status}]}
+
+
+def waiting_for(w: Watch, target: str) -> Watch:
+    w.subscribers.add(Subscription(wait_spec(w.kind, w.ident, target, deadline=T0 + 3600)))
+    return w
+
+
+def test_a_fresh_sms_goes_before_an_email_unread_for_an_hour() -> None:
+    sms = watch("sms", "sms-1", age=10)
+    email = watch("email", "cm_old", age=3600, checked_ago=600, single=False)
+    action, _ = choose([email, sms], T0, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is sms
+
+
+def test_among_alike_waits_the_one_unchecked_longest_goes_first() -> None:
+    recent = watch("signature", "s-recent", age=3600, checked_ago=60, single=False)
+    stale = watch("signature", "s-stale", age=3600, checked_ago=900, single=False)
+    action, _ = choose([recent, stale], T0, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is stale
+
+
+def test_one_list_request_stands_in_for_several_single_recipient_emails() -> None:
+    covered = [watch("email", f"cm_{i}", age=600, checked_ago=300, single=True) for i in range(10)]
+    lone = watch("email", "cm_group", age=600, checked_ago=300, single=False)
+    action, _ = choose([*covered, lone], T0, DEFAULT_CONFIG, {})
+    assert action is not None and (action.what, action.kind) == ("list", "email")
+    # the same list was just requested: the multi-recipient email, which no row proves, is next
+    action, _ = choose([*covered, lone], T0, DEFAULT_CONFIG, {"email": T0 - 1})
+    assert action is not None and action.watch is lone
+
+
+def test_nothing_is_polled_again_before_its_minimum_interval_even_with_budget_to_spare() -> None:
+    just_checked = watch("email", "cm_1", age=3600, checked_ago=1, single=False)
+    action, next_at = choose([just_checked], T0, DEFAULT_CONFIG, {})
+    assert action is None and T0 + 1 < next_at <= T0 + DEFAULT_CONFIG.recheck_cap
+    action, _ = choose([just_checked], next_at, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is just_checked
+
+
+def test_a_changed_row_and_a_signature_past_its_expiry_are_fetched_first() -> None:
+    sms = watch("sms", "sms-1", age=10)
+    changed = watch("email", "cm_read", age=600, checked_ago=5, single=True, urgent=True)
+    action, _ = choose([sms, changed], T0, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is changed
+    expiring = watch("signature", "s-1", age=7 * 86400, checked_ago=120, single=True)
+    expiring.expires_at = T0 - EXPIRY_GRACE - 5
+    action, _ = choose([sms, expiring], T0, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is expiring and action.urgent
+
+
+def test_a_list_row_that_moved_on_since_the_last_get_is_fetched() -> None:
+    """The 2 failed waits at N = 100: signed between the first GET and the first list row, never seen."""
+    w = watch("signature", "s-1", age=600, checked_ago=300)
+    w.record(observed("signature", "s-1", "pending"), T0 - 300, changed=True)
+    w.apply_row(("signed", "2027-01-15T08:00:00+01:00"), True, T0)
+    assert w.urgent
+    action, _ = choose([w], T0, DEFAULT_CONFIG, {})
+    assert action is not None and action.watch is w
+
+
+def test_a_first_row_is_fetched_only_when_it_can_end_a_wait() -> None:
+    for target, fetched in (("read", False), ("delivered", True)):
+        w = waiting_for(watch("email", "cm_1", age=30), target)
+        w.apply_row(("delivered", None, None), True, T0)
+        assert w.urgent is fetched, target
+    bounced = waiting_for(watch("email", "cm_2", age=30), "read")
+    bounced.apply_row(("bounced", None, "Hard Bounce"), True, T0)
+    assert bounced.urgent
