@@ -38,6 +38,7 @@ from airflow_provider_legallymail.exceptions import (
     PermissionDeniedError,
     RefusedError,
 )
+from airflow_provider_legallymail.waiting.feeds import RecentFeed, choose_feed
 from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
 from airflow_provider_legallymail.waiting.outcomes import fetch_observation
 from airflow_provider_legallymail.waiting.targets import WaitSpec
@@ -113,6 +114,8 @@ class Poller:
         self._failures = 0
         self._reserve = 0
         self._own_budget: Any = None
+        self.feeds: list[RecentFeed] = []  # the event triggers' subscriptions to recent rows
+        self._listed_at: dict[str, float] = {}
 
     # -- clock (API seconds) -----------------------------------------------------------------------
     def now(self) -> float:
@@ -153,6 +156,18 @@ class Poller:
                 watch.subscribers.discard(sub)
                 if not watch.subscribers:
                     del self.watches[(sub.spec.kind, ident)]
+
+    def subscribe_recent(self, feed: RecentFeed) -> RecentFeed:
+        """Deliver the 25 newest rows of ``feed.kind`` at least every ``feed.interval`` API seconds."""
+        self.feeds.append(feed)
+        if self._fatal is not None:
+            feed.deliver(self._fatal)
+        self._wake.set()
+        return feed
+
+    def unsubscribe_recent(self, feed: RecentFeed) -> None:
+        if feed in self.feeds:
+            self.feeds.remove(feed)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -248,6 +263,8 @@ class Poller:
         for kind, total in listed.items():
             if total >= best_score:
                 best, best_score = ("list", kind), total
+        if self.feeds:
+            best, best_score, next_due = choose_feed(self.feeds, self._listed_at, now, best, best_score, next_due)
         return best, next_due
 
     async def _perform(self, what: str, target: Any) -> None:
@@ -256,6 +273,9 @@ class Poller:
             method = self._hook.list_emails if target == "email" else self._hook.list_signatures
             rows = await asyncio.to_thread(method, 25)
             self._apply_rows(target, rows, self.now())
+            self._listed_at[target] = self.now()
+            for feed in [f for f in self.feeds if f.kind == target]:
+                feed.deliver(rows)
             return
         watch: Watch = target
         self.requests["get"] += 1
@@ -292,6 +312,8 @@ class Poller:
 
     def _fail_all(self, exc: BaseException) -> None:
         self._fatal = exc
+        for feed in list(self.feeds):
+            feed.deliver(exc)
         for watch in self.watches.values():
             for sub in list(watch.subscribers):
                 sub.deliver(watch.ident, exc)

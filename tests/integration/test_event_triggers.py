@@ -1,0 +1,166 @@
+"""Event triggers against the sandbox: each outcome starts the consumer once, across restarts, in budget.
+
+Without a scheduler and triggerer, the tests do what they do: run the watcher's trigger (rebuilt from its
+``serialize()`` kwargs, as the triggerer does) in an event loop, turn each event into an asset event as
+``Trigger.submit_event`` does (``extra={"from_trigger": True, "payload": ...}``), and run the consumer DAG
+with those events attached as the scheduler attaches them (``dag.test()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.sandbox.pdf import render_pdf
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from airflow_provider_legallymail.waiting import poller
+from tests.dag_runs import load_dag, run, states, xcom
+
+pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
+SPEED = 120.0
+CONSUMER = """
+        import sqlite3
+        from airflow.sdk import Asset, AssetWatcher
+        from airflow_provider_legallymail.operators.evidence import ArchiveEvidenceOperator
+        from airflow_provider_legallymail.triggers.legallymail import (
+            CertifiedEmailEventTrigger, SignatureEventTrigger,
+        )
+
+        signed = Asset("legallymail_signed", watchers=[AssetWatcher("signed", trigger=SignatureEventTrigger(
+            statuses=["signed"], poll_interval=5, state_path="{state}", ledger_path="{ledger}"))])
+        read = Asset("legallymail_read", watchers=[AssetWatcher("read", trigger=CertifiedEmailEventTrigger(
+            statuses=["read"], poll_interval=5, state_path="{state}", ledger_path="{ledger}"))])
+
+        with DAG("on_outcome", schedule=(signed | read), start_date=pendulum.datetime(2024, 1, 1)) as dag:
+
+            @task
+            def outcomes(triggering_asset_events=None):
+                return [e.extra["payload"] for events in triggering_asset_events.values() for e in events]
+
+            @task
+            def record(payloads):
+                with sqlite3.connect("{table}") as db:
+                    db.execute("create table if not exists outcomes (id text, kind text, status text, at text)")
+                    db.executemany("insert into outcomes values (?, ?, ?, ?)",
+                                   [(p["id"], p["kind"], p["status"], p["reached_at"]) for p in payloads])
+
+            found = outcomes()
+            ArchiveEvidenceOperator(task_id="archive", evidence=found, destination="{archive}")
+            record(found)
+"""
+
+
+@pytest.fixture(autouse=True)
+def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    sandbox.set_speed(SPEED)
+    return sandbox
+
+
+def rebuilt(trigger: Any) -> Any:
+    """What a (re)started triggerer runs: the class rebuilt from ``serialize()``."""
+    import importlib
+
+    classpath, kwargs = trigger.serialize()
+    module, name = classpath.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
+async def collect(triggers: list[Any], done: Callable[[list[dict[str, Any]]], bool], act: Any = None) -> list[Any]:
+    """Run ``triggers`` as the triggerer does until ``done(payloads)``; ``act`` runs in a thread meanwhile."""
+    got: list[dict[str, Any]] = []
+
+    async def one(trigger: Any) -> None:
+        async for event in trigger.run():
+            await asyncio.sleep(0)  # the triggerer logs (awaits) before it queues the event
+            got.append(event.payload)
+
+    tasks = [asyncio.create_task(one(t)) for t in triggers]
+    if act is not None:
+        await asyncio.to_thread(act)
+    for _ in range(2400):  # a safety bound (2 minutes), not a timing assertion
+        if done(got) or any(t.done() for t in tasks):
+            break
+        await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return got
+
+
+def contract(hook: LegallyMailHook, signer: str) -> str:
+    pdf = render_pdf("Contract", [signer])
+    return hook.request_signature(pdf, "Contract.pdf", [{"name": "Signer", "email": signer}]).uuid
+
+
+def submit(asset_name: str, payloads: list[dict[str, Any]]) -> None:
+    """``Trigger.submit_event`` for a watcher of ``asset_name``: one asset event per trigger event."""
+    from airflow.assets.manager import AssetManager
+    from airflow.models.asset import AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from tests.dag_runs import _serialize_dags_folder
+
+    _serialize_dags_folder()  # what the DAG processor does: the asset and its watcher are in the database
+    with create_session() as session:
+        asset = session.scalars(select(AssetModel).where(AssetModel.name == asset_name)).one()
+        for body in payloads:
+            AssetManager.register_asset_change(
+                asset=asset.to_serialized(), extra={"from_trigger": True, "payload": body}, session=session
+            )
+
+
+def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_email(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "crm.sqlite"
+    body = CONSUMER.format(state=tmp_path / "state", ledger=tmp_path / "ledger", table=table, archive=tmp_path / "ev")
+    dag = load_dag("on_outcome", body)
+    watchers = {a.name: a.watchers[0].trigger for a in dag.timetable.asset_condition.objects}
+    hook = LegallyMailHook()
+    sent: dict[str, list[str]] = {"signature": [], "email": []}
+
+    def send() -> None:
+        sent["signature"] += [contract(hook, "ana@example.com"), contract(hook, "bob@example.com")]
+        sent["signature"].append(contract(hook, "eve+decline@example.com"))  # declined: not announced here
+        sent["email"] += [hook.send_email(["carl@example.com"], "Notice", "<p>n</p>").tracking_id]
+        group = hook.send_email(["dan@example.com", "fay@example.com"], "Group", "<p>g</p>")
+        sent["email"].append(group.tracking_id)
+
+    triggers = [rebuilt(watchers["legallymail_signed"]), rebuilt(watchers["legallymail_read"])]
+    payloads = asyncio.run(collect(triggers, lambda got: len(got) >= 4, send))
+
+    by_kind = {k: sorted(p["id"] for p in payloads if p["kind"] == k) for k in ("signature", "email")}
+    assert by_kind == {"signature": sorted(sent["signature"][:2]), "email": sorted(sent["email"])}
+    assert {(p["kind"], p["status"]) for p in payloads} == {("signature", "signed"), ("email", "read")}
+    group = next(p for p in payloads if p["id"] == sent["email"][1])
+    assert {r["who"] for r in group["recipients"]} == {"dan@example.com", "fay@example.com"}
+    assert all(c["url"] and c["hash"] for c in group["certificates"])
+    signature = next(p for p in payloads if p["kind"] == "signature")
+    assert signature["document_name"] == "Contract.pdf" and signature["documents"]["acta"]
+    assert sandbox.legallymail_token not in repr(payloads)
+
+    submit("legallymail_signed", [p for p in payloads if p["kind"] == "signature"])
+    submit("legallymail_read", [p for p in payloads if p["kind"] == "email"])
+    from tests.integration.test_evidence_dags import consume_like_the_scheduler
+
+    consume_like_the_scheduler(monkeypatch, "legallymail_signed")  # each wraps dag.test()'s run creation:
+    consume_like_the_scheduler(monkeypatch, "legallymail_read")  # the run consumes both assets' events
+    dag_run = run(dag)
+    assert set(states(dag_run).values()) == {("success", 1)}
+    archived = {(a["kind"], a["id"]) for a in xcom(dag_run, "archive")["archives"]}
+    assert archived == {("signature", i) for i in sent["signature"][:2]} | {("email", i) for i in sent["email"]}
+    with sqlite3.connect(table) as db:
+        rows = db.execute("select kind, id, status from outcomes").fetchall()
+    assert sorted(rows) == sorted((p["kind"], p["id"], p["status"]) for p in payloads)
+
