@@ -108,10 +108,10 @@ class EventSource:
                         yield event
                     await self._save()
                     wake = min([next_scan, *self.expiries.values()]) - poller.now()
-                    try:
-                        tag, item = await asyncio.wait_for(self.queue.get(), max(0.0, wake) / poller.config.speed)
-                    except TimeoutError:
+                    got = await self._next(max(0.0, wake) / poller.config.speed)
+                    if got is None:
                         continue
+                    tag, item = got
                     if tag == ROWS:
                         self._on_rows(poller, item)
                         continue
@@ -122,6 +122,20 @@ class EventSource:
                     poller.unsubscribe_recent(feed)
                 for sub in self.subs.values():
                     poller.unsubscribe(sub)
+
+    async def _next(self, timeout: float) -> tuple[str, Any] | None:
+        """The next delivery, or None after ``timeout`` real seconds.
+
+        Not ``asyncio.wait_for``: on Python < 3.12 it can swallow a cancellation that arrives as the queue
+        delivers, and a trigger the triggerer cancels must stop.
+        """
+        getter = asyncio.ensure_future(self.queue.get())
+        try:
+            done, _ = await asyncio.wait({getter}, timeout=timeout)
+        finally:
+            if not getter.done():
+                getter.cancel()
+        return getter.result() if getter in done else None
 
     # -- discovery ---------------------------------------------------------------------------------
     def _rows(self, rows: list[Any] | BaseException) -> None:

@@ -9,6 +9,7 @@ with those events attached as the scheduler attaches them (``dag.test()``).
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -72,20 +73,53 @@ def rebuilt(trigger: Any) -> Any:
     return getattr(importlib.import_module(module), name)(**kwargs)
 
 
-async def collect(triggers: list[Any], done: Callable[[list[dict[str, Any]]], bool], act: Any = None) -> list[Any]:
-    """Run ``triggers`` as the triggerer does until ``done(payloads)``; ``act`` runs in a thread meanwhile."""
+def initialized(trigger: Any) -> bool:
+    """Has the watcher recorded its baseline (its seen-state says so)?"""
+    if not hasattr(trigger, "state_name"):  # a wait, not a watcher
+        return True
+    path = Path(trigger.state_path) / f"{trigger.state_name()}.json"
+    return path.exists() and json.loads(path.read_text()).get("initialized") is True
+
+
+def awaiting(task: Any) -> list[str]:
+    """Where a task waits: the chain of coroutines and async generators it is suspended in."""
+    chain, frame = [], task.get_coro()
+    while frame is not None:
+        code = getattr(frame, "cr_code", None) or getattr(frame, "ag_code", None)
+        chain.append(f"{getattr(code, 'co_filename', frame)}:{getattr(code, 'co_name', '')}")
+        frame = getattr(frame, "cr_await", None) or getattr(frame, "ag_await", None)
+    return chain
+
+
+def failed(task: asyncio.Task[None]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is not None
+
+
+async def collect(
+    triggers: list[Any], done: Callable[[list[dict[str, Any]]], bool], act: Any = None, by: list[int] | None = None
+) -> list[Any]:
+    """Run ``triggers`` as the triggerer does until ``done(payloads)``; ``act`` runs in a thread meanwhile.
+
+    ``by`` receives the index of the trigger that fired each payload.
+    """
     got: list[dict[str, Any]] = []
 
-    async def one(trigger: Any) -> None:
+    async def one(index: int, trigger: Any) -> None:
         async for event in trigger.run():
             await asyncio.sleep(0)  # the triggerer logs (awaits) before it queues the event
             got.append(event.payload)
+            if by is not None:
+                by.append(index)
 
-    tasks = [asyncio.create_task(one(t)) for t in triggers]
+    tasks = [asyncio.create_task(one(i, t)) for i, t in enumerate(triggers)]
+    for _ in range(600):  # a new watcher first takes its baseline: act once every watcher has
+        if all(initialized(t) for t in triggers) or any(failed(t) for t in tasks):
+            break
+        await asyncio.sleep(0.05)
     if act is not None:
-        await asyncio.to_thread(act)
+        await asyncio.wait_for(asyncio.to_thread(act), 120)
     for _ in range(2400):  # a safety bound (2 minutes), not a timing assertion
-        if done(got) or any(t.done() for t in tasks):
+        if done(got) or any(failed(t) for t in tasks):
             break
         await asyncio.sleep(0.05)
     for task in tasks:
@@ -93,7 +127,8 @@ async def collect(triggers: list[Any], done: Callable[[list[dict[str, Any]]], bo
     for task in tasks:
         if task.done() and not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
-    await asyncio.gather(*tasks, return_exceptions=True)
+    _finished, stuck = await asyncio.wait(tasks, timeout=60)  # a safety bound: cancelled triggers must stop
+    assert not stuck, [awaiting(task) for task in stuck]
     return got
 
 
@@ -102,22 +137,36 @@ def contract(hook: LegallyMailHook, signer: str) -> str:
     return hook.request_signature(pdf, "Contract.pdf", [{"name": "Signer", "email": signer}]).uuid
 
 
-def submit(asset_name: str, payloads: list[dict[str, Any]]) -> None:
-    """``Trigger.submit_event`` for a watcher of ``asset_name``: one asset event per trigger event."""
+def consume_like_the_triggerer(monkeypatch: pytest.MonkeyPatch, events: dict[str, list[dict[str, Any]]]) -> None:
+    """At the next ``dag.test()`` (once it has stored the DAG and its assets), turn each trigger event into an
+    asset event as ``Trigger.submit_event`` does, and attach them to the run as the scheduler does."""
     from airflow.assets.manager import AssetManager
-    from airflow.models.asset import AssetModel
-    from airflow.utils.session import create_session
+    from airflow.models import dagrun
+    from airflow.models.asset import AssetEvent, AssetModel
     from sqlalchemy import select
 
-    from tests.dag_runs import _serialize_dags_folder
+    original = dagrun.get_or_create_dagrun
 
-    _serialize_dags_folder()  # what the DAG processor does: the asset and its watcher are in the database
-    with create_session() as session:
-        asset = session.scalars(select(AssetModel).where(AssetModel.name == asset_name)).one()
-        for body in payloads:
-            AssetManager.register_asset_change(
-                asset=asset.to_serialized(), extra={"from_trigger": True, "payload": body}, session=session
-            )
+    def with_events(*args: Any, **kwargs: Any) -> Any:
+        session = kwargs["session"]
+        for name, payloads in events.items():
+            asset = session.scalars(select(AssetModel).where(AssetModel.name == name)).one()
+            for body in payloads:
+                extra = {"from_trigger": True, "payload": body}
+                public = asset.to_serialized() if hasattr(asset, "to_serialized") else asset.to_public()  # 3.1
+                AssetManager.register_asset_change(asset=public, extra=extra, session=session)
+        session.flush()
+        dr = original(*args, **kwargs)
+        query = (
+            select(AssetEvent)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetModel.name.in_(list(events)))
+        )
+        dr.consumed_asset_events.extend(session.scalars(query).all())
+        session.commit()
+        return dr
+
+    monkeypatch.setattr(dagrun, "get_or_create_dagrun", with_events)
 
 
 def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_email(
@@ -150,12 +199,13 @@ def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_ema
     assert signature["document_name"] == "Contract.pdf" and signature["documents"]["acta"]
     assert sandbox.legallymail_token not in repr(payloads)
 
-    submit("legallymail_signed", [p for p in payloads if p["kind"] == "signature"])
-    submit("legallymail_read", [p for p in payloads if p["kind"] == "email"])
-    from tests.integration.test_evidence_dags import consume_like_the_scheduler
-
-    consume_like_the_scheduler(monkeypatch, "legallymail_signed")  # each wraps dag.test()'s run creation:
-    consume_like_the_scheduler(monkeypatch, "legallymail_read")  # the run consumes both assets' events
+    consume_like_the_triggerer(
+        monkeypatch,
+        {
+            "legallymail_signed": [p for p in payloads if p["kind"] == "signature"],
+            "legallymail_read": [p for p in payloads if p["kind"] == "email"],
+        },
+    )
     dag_run = run(dag)
     assert set(states(dag_run).values()) == {("success", 1)}
     archived = {(a["kind"], a["id"]) for a in xcom(dag_run, "archive")["archives"]}
@@ -163,4 +213,3 @@ def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_ema
     with sqlite3.connect(table) as db:
         rows = db.execute("select kind, id, status from outcomes").fetchall()
     assert sorted(rows) == sorted((p["kind"], p["id"], p["status"]) for p in payloads)
-
