@@ -48,6 +48,8 @@ def _bare(value: Any, kind: str | None) -> Target:
 
 
 def _from_mapping(value: Mapping[str, Any], kind: str | None) -> list[Target]:
+    if value.get("from_trigger") and isinstance(value.get("payload"), Mapping):  # an event trigger's asset event
+        return _from_mapping(value["payload"], kind)
     if "parent_tracking_ids" in value or "sends" in value:  # SendCertifiedEmailOperator
         ids = value.get("parent_tracking_ids") or [s.get("tracking_id") for s in value.get("sends") or []]
         return [_bare(i, "email") for i in ids]
@@ -75,6 +77,8 @@ def _targets(value: Any, kind: str | None) -> list[Target]:
         return [_bare(part, kind) for part in value.split(",") if part.strip()]
     if isinstance(value, Mapping):
         return _from_mapping(value, kind)
+    if isinstance(getattr(value, "extra", None), Mapping):  # an AssetEvent from triggering_asset_events
+        return _from_mapping(value.extra, kind)
     if isinstance(value, list | tuple):
         return [t for element in value for t in _targets(element, kind)]
     if value is None:

@@ -1,4 +1,6 @@
-"""``LegallyMailWaitTrigger``: waits in the triggerer for an email, signature or SMS outcome.
+"""``LegallyMailWaitTrigger``: waits in the triggerer for an email, signature or SMS outcome; and the event
+triggers (``SignatureEventTrigger``, ``CertifiedEmailEventTrigger``, ``SmsEventTrigger``) that start DAG
+runs from outcomes through an ``AssetWatcher`` (the work is in ``waiting/event_source.py``).
 
 Fully async: the connection is read asynchronously and every request runs the existing sync hook in a
 worker thread through the shared poller (one per connection per event loop). Its kwargs hold the whole
@@ -10,9 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
 from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
 from airflow_provider_legallymail.waiting.outcomes import error_event, event_for
@@ -82,3 +84,90 @@ class LegallyMailWaitTrigger(BaseTrigger):
                     observations[ident] = seen
             finally:
                 poller.unsubscribe(subscription)
+
+
+class _OutcomeEventTrigger(BaseEventTrigger):
+    """Fires one event per item of ``kind`` that reaches one of ``statuses``; for ``AssetWatcher``.
+
+    :param statuses: the statuses to announce (see ``waiting/events.py``); order does not matter.
+    :param legallymail_conn_id: the LegallyMail connection.
+    :param poll_interval: the longest time (seconds) between two reads of the recent items' list.
+    :param state_path: where the seen-state is kept (an ``ObjectStoragePath`` URL); default: the asset
+        state store on Airflow 3.3+, else ``[legallymail] ledger_path``/../events.
+    :param ledger_path: the send ledgers to read (default ``[legallymail] ledger_path``).
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(
+        self,
+        statuses: Any = None,
+        legallymail_conn_id: str = "legallymail_default",
+        poll_interval: float = 60.0,
+        state_path: str | None = None,
+        ledger_path: str | None = None,
+    ) -> None:
+        from airflow_provider_legallymail.waiting.events import STATUSES, check_statuses
+
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.statuses = list(check_statuses(self.kind, STATUSES[self.kind] if statuses is None else statuses))
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float) or poll_interval <= 0:
+            from airflow_provider_legallymail.validation import fail
+
+            raise fail("poll_interval", f"{poll_interval!r} is not a positive number of seconds")
+        self.legallymail_conn_id = legallymail_conn_id
+        self.poll_interval = float(poll_interval)
+        self.state_path = state_path
+        self.ledger_path = ledger_path
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "statuses": list(self.statuses),
+                "legallymail_conn_id": self.legallymail_conn_id,
+                "poll_interval": self.poll_interval,
+                "state_path": self.state_path,
+                "ledger_path": self.ledger_path,
+            },
+        )
+
+    def state_name(self) -> str:
+        """The seen-state's name: a digest of what identifies this watcher (class and kwargs)."""
+        import json
+
+        from airflow_provider_legallymail.storage import digest
+
+        classpath, kwargs = self.serialize()
+        return digest(classpath, json.dumps(kwargs, sort_keys=True))
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_legallymail.waiting.event_source import EventSource, EventSpec
+        from airflow_provider_legallymail.waiting.seen import seen_store
+
+        spec = EventSpec(
+            self.kind, tuple(self.statuses), self.legallymail_conn_id, self.poll_interval, self.ledger_path
+        )
+        store = seen_store(getattr(self, "asset_state_store", None), self.state_path, self.state_name())
+        self.log.info("Watching %s %s on %s (seen-state: %s)", self.kind, self.statuses, spec.conn_id, store.where)
+        async for event in EventSource(spec, store).run():
+            yield TriggerEvent(event)  # type: ignore[no-untyped-call]
+
+
+class SignatureEventTrigger(_OutcomeEventTrigger):
+    """An event per signature request that is ``signed``, ``declined`` or ``expired`` (default: all three)."""
+
+    kind = "signature"
+
+
+class CertifiedEmailEventTrigger(_OutcomeEventTrigger):
+    """An event per certified email ``delivered``, ``read``, ``bounced`` or ``failed`` (every recipient read:
+    ``read``; one recipient bounced: ``bounced``). Default: all four."""
+
+    kind = "email"
+
+
+class SmsEventTrigger(_OutcomeEventTrigger):
+    """An event per certified SMS ``delivered`` or ``failed``, among the SMS sent through this provider."""
+
+    kind = "sms"

@@ -73,7 +73,14 @@ def email_observation(email: Email) -> Observation:
         parties = [_recipient(r, r.email.lower()) for r in email.recipients]
     else:
         parties = [_recipient(email, (email.recipient or email.tracking_id).lower())]
-    return {"kind": "email", "id": email.tracking_id, "status": email.status.value, "parties": parties}
+    return {
+        "kind": "email",
+        "id": email.tracking_id,
+        "status": email.status.value,
+        "parties": parties,
+        "subject": email.subject,
+        "sent_at": _iso(email.sent_at or email.created_at),
+    }
 
 
 def signature_observation(request: SignatureRequest) -> Observation:
@@ -108,6 +115,9 @@ def signature_observation(request: SignatureRequest) -> Observation:
         "expires_at_text": _iso(request.expires_at),
         "declined_at": str(declined_at) if declined_at else None,
         "parties": parties,
+        "document_name": request.document_name,
+        "created_at": _iso(request.created_at),
+        "signed_at": _iso(request.signed_at),
         "documents": {
             "original": request.download_original_url,
             "acta": request.download_acta_url,
@@ -122,6 +132,7 @@ def sms_observation(sms: Sms) -> Observation:
         "kind": "sms",
         "id": sms.uuid,
         "status": sms.status.value,
+        "sent_at": _iso(sms.sent_at),
         "parties": [
             {
                 "who": sms.recipient or sms.uuid,

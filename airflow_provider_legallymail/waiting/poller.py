@@ -38,6 +38,7 @@ from airflow_provider_legallymail.exceptions import (
     PermissionDeniedError,
     RefusedError,
 )
+from airflow_provider_legallymail.waiting.feeds import RecentFeed, with_feeds
 from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
 from airflow_provider_legallymail.waiting.outcomes import fetch_observation
 from airflow_provider_legallymail.waiting.schedule import Action, choose
@@ -118,6 +119,7 @@ class Poller:
         self._own_budget: Any = None
         self._last_list: dict[str, float] = {}
         self._paced_until = 0.0  # monotonic: the next non-urgent request starts no sooner
+        self.feeds: list[RecentFeed] = []  # the event triggers' subscriptions to recent rows
 
     # -- clock (API seconds) -----------------------------------------------------------------------
     def now(self) -> float:
@@ -129,8 +131,11 @@ class Poller:
             await asyncio.sleep(real)
             return
         self._wake.clear()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=real)
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:  # not wait_for: before Python 3.12 it can swallow a cancellation; and 3.10 raises asyncio's own
+            await asyncio.wait({waiter}, timeout=real)  # TimeoutError
+        finally:
+            waiter.cancel()
 
     # -- subscriptions -----------------------------------------------------------------------------
     def subscribe(self, spec: WaitSpec, min_interval: float | None = None) -> Subscription:
@@ -158,6 +163,18 @@ class Poller:
                 watch.subscribers.discard(sub)
                 if not watch.subscribers:
                     del self.watches[(sub.spec.kind, ident)]
+
+    def subscribe_recent(self, feed: RecentFeed) -> RecentFeed:
+        """Deliver the 25 newest rows of ``feed.kind`` at least every ``feed.interval`` API seconds."""
+        self.feeds.append(feed)
+        if self._fatal is not None:
+            feed.deliver(self._fatal)
+        self._wake.set()
+        return feed
+
+    def unsubscribe_recent(self, feed: RecentFeed) -> None:
+        if feed in self.feeds:
+            self.feeds.remove(feed)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -207,6 +224,8 @@ class Poller:
             await asyncio.sleep(max(wait, 0.005))
             return True
         action, next_at = choose(self.watches.values(), now, self.config, self._last_list)
+        if self.feeds and (action is None or not action.urgent):  # the event triggers' recent lists
+            action, next_at = with_feeds(self.feeds, self._last_list, now, action, next_at, self.config.list_interval)
         if action is None:
             await self._sleep(min(next_at - now, self.config.cap), wakeable=True)
             return True
@@ -239,6 +258,8 @@ class Poller:
             method = self._hook.list_emails if action.kind == "email" else self._hook.list_signatures
             rows = await asyncio.to_thread(method, 25)
             self._apply_rows(action.kind, rows, self.now())
+            for feed in [f for f in self.feeds if f.kind == action.kind]:
+                feed.deliver(rows)
             return
         watch = action.watch
         assert watch is not None
@@ -276,6 +297,8 @@ class Poller:
 
     def _fail_all(self, exc: BaseException) -> None:
         self._fatal = exc
+        for feed in list(self.feeds):
+            feed.deliver(exc)
         for watch in self.watches.values():
             for sub in list(watch.subscribers):
                 sub.deliver(watch.ident, exc)

@@ -8,10 +8,27 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow_provider_legallymail.waiting.observations import Observation
 from airflow_provider_legallymail.waiting.targets import WaitSpec
+
+T = TypeVar("T")
+
+
+async def get_within(queue: asyncio.Queue[T], timeout: float) -> T | None:
+    """The queue's next item, or None after ``timeout`` real seconds.
+
+    Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that arrives as the queue
+    delivers (a trigger the triggerer cancels must stop), and on 3.10 it raises asyncio's own TimeoutError.
+    """
+    getter = asyncio.ensure_future(queue.get())
+    try:
+        done, _ = await asyncio.wait({getter}, timeout=max(0.0, timeout))
+    finally:
+        if not getter.done():
+            getter.cancel()
+    return getter.result() if getter in done else None
 
 
 class Subscription:
@@ -25,10 +42,7 @@ class Subscription:
         self.queue.put_nowait((ident, item))
 
     async def next(self, timeout: float) -> tuple[str, Observation | BaseException] | None:
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout=max(0.0, timeout))
-        except TimeoutError:
-            return None
+        return await get_within(self.queue, timeout)
 
 
 @dataclass(eq=False)

@@ -1,0 +1,256 @@
+"""The loop behind an event trigger: discover items, watch them through the shared poller, announce each
+transition once.
+
+What it watches, on the connection's shared poller (the sensors' poller: one per connection per event
+loop, one budget, one list request serving every watcher and wait):
+
+- the account's recent items: a feed of ``GET /api/emails`` / ``/api/signatures`` (25 newest), at least
+  every ``poll_interval`` seconds; every id it shows that is not settled is then watched by id;
+- what the provider's own operators sent (their send ledgers, re-read every ``LEDGER_SCAN`` seconds),
+  watched by id until settled, however many newer items push it off the lists. SMS have no list endpoint:
+  only SMS sent through the provider are seen.
+
+The first start takes a baseline: what items already show is recorded without events. Each (id, status)
+is announced once: the event is yielded, then recorded in the seen-state (``seen.py``) before the next
+request; a cancellation while recording waits for the write to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_legallymail.exceptions import RefusedError
+from airflow_provider_legallymail.waiting.events import expiry_of, is_final, payload, reached
+from airflow_provider_legallymail.waiting.feeds import LISTABLE_KINDS, RecentFeed
+from airflow_provider_legallymail.waiting.poller import FATAL, Poller, shared_poller
+from airflow_provider_legallymail.waiting.seen import SeenState, SeenStore
+from airflow_provider_legallymail.waiting.targets import TARGETS, WaitSpec
+from airflow_provider_legallymail.waiting.watches import Subscription, get_within
+
+log = logging.getLogger(__name__)
+LEDGER_SCAN = 300.0
+"""API seconds between two reads of the send ledgers."""
+ROWS = ""  # the queue tag of a feed delivery (never an id)
+
+
+def _wall_clock() -> float:
+    import time
+
+    return time.time()
+
+
+class EventSourceError(Exception):
+    """The watcher cannot go on (bad token, no connection): the message names the cause, never the token."""
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    kind: str
+    statuses: tuple[str, ...]
+    conn_id: str
+    poll_interval: float
+    ledger_path: str | None
+
+
+def _row_id(kind: str, row: Any) -> str:
+    return str(row.tracking_id if kind == "email" else row.uuid)
+
+
+def _row_settled(row: Any) -> bool | None:
+    """True when a list row proves the item settled, False when it proves it pending, None: proves nothing."""
+    from airflow_provider_legallymail.waiting.observations import row_fingerprint
+
+    if row_fingerprint(row) is None:  # a multi-recipient email: the row's status is no aggregate
+        return None
+    return bool(row.status.is_terminal)
+
+
+class EventSource:
+    """Yields one payload per (id, watched status) reached; see the module docstring."""
+
+    def __init__(self, spec: EventSpec, store: SeenStore) -> None:
+        self.spec = spec
+        self.store = store
+        self.state = SeenState()
+        self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.subs: dict[str, Subscription] = {}
+        self.last: dict[str, Any] = {}  # latest observation per watched id
+        self.expiries: dict[str, float] = {}
+        self.dirty = False
+        self.rows_seen = spec.kind not in LISTABLE_KINDS
+        self.clock: Any = _wall_clock
+
+    async def run(self) -> AsyncIterator[dict[str, Any]]:
+        self.state = await self.store.load()
+        kind = self.spec.kind
+        async with shared_poller(self.spec.conn_id) as poller:
+            self.clock = poller.now
+            feed = None
+            if kind in LISTABLE_KINDS:
+                feed = poller.subscribe_recent(RecentFeed(kind, self.spec.poll_interval, self._rows))
+            for ident in [*self.state.open_ids(), *sorted(self.state.baseline)]:
+                self._watch(poller, ident, first_fetch=ident in self.state.baseline)
+            next_scan = poller.now()
+            try:
+                while True:
+                    if poller.now() >= next_scan:
+                        await self._scan_ledgers(poller)
+                        next_scan = poller.now() + LEDGER_SCAN
+                    if not self.state.initialized and self.rows_seen:
+                        self.state.initialized = True
+                        self.dirty = True
+                    async for event in self._expired(poller):
+                        yield event
+                    await self._save()
+                    wake = min([next_scan, *self.expiries.values()]) - poller.now()
+                    got = await self._next(max(0.0, wake) / poller.config.speed)
+                    if got is None:
+                        continue
+                    tag, item = got
+                    if tag == ROWS:
+                        self._on_rows(poller, item)
+                        continue
+                    async for event in self._on_observation(poller, tag, item):
+                        yield event
+            finally:
+                if feed is not None:
+                    poller.unsubscribe_recent(feed)
+                for sub in self.subs.values():
+                    poller.unsubscribe(sub)
+
+    async def _next(self, timeout: float) -> tuple[str, Any] | None:
+        """The next delivery, or None after ``timeout`` real seconds."""
+        return await get_within(self.queue, timeout)
+
+    # -- discovery ---------------------------------------------------------------------------------
+    def _rows(self, rows: list[Any] | BaseException) -> None:
+        self.queue.put_nowait((ROWS, rows))
+
+    def _watch(self, poller: Poller, ident: str, first_fetch: bool = False) -> None:
+        if ident not in self.subs:
+            spec = WaitSpec(self.spec.kind, (ident,), TARGETS[self.spec.kind][0], "all", math.inf)
+            sub = poller.subscribe(spec)
+            while not sub.queue.empty():  # what the poller already knew, then everything on one queue
+                self.queue.put_nowait(sub.queue.get_nowait())
+            sub.queue = self.queue
+            self.subs[ident] = sub
+        watch = poller.watches.get((self.spec.kind, ident))
+        if watch is not None and watch.observation is None and (first_fetch or self.spec.kind == "signature"):
+            watch.urgent = True  # fetch its detail now (a baseline, or a signature's expires_at)
+
+    def _unwatch(self, poller: Poller, ident: str) -> None:
+        sub = self.subs.pop(ident, None)
+        if sub is not None:
+            poller.unsubscribe(sub)
+        self.last.pop(ident, None)
+        self.expiries.pop(ident, None)
+
+    def _on_rows(self, poller: Poller, rows: list[Any] | BaseException) -> None:
+        if isinstance(rows, BaseException):
+            raise EventSourceError(f"LegallyMail connection {self.spec.conn_id!r}: {rows}") from None
+        now = poller.now()
+        for row in rows:
+            ident = _row_id(self.spec.kind, row)
+            if self.state.knows(ident):
+                if ident in self.state.items:
+                    self.state.items[ident]["at"] = now  # still listed: never forgotten while visible
+                continue
+            settled = _row_settled(row)
+            if not self.state.initialized and settled:  # history: recorded, not announced
+                self.state.finish(ident, now)
+            elif not self.state.initialized and settled is None:
+                self.state.baseline.add(ident)
+                self._watch(poller, ident, first_fetch=True)
+            else:
+                self.state.track(ident, now)
+                self._watch(poller, ident)
+            self.dirty = True
+        self.rows_seen = True
+
+    async def _scan_ledgers(self, poller: Poller) -> None:
+        from airflow_provider_legallymail.waiting.sent_items import sent_ids
+
+        try:
+            ids = await asyncio.to_thread(sent_ids, self.spec.kind, self.spec.ledger_path, poller.now())
+        except Exception as exc:  # unreachable storage: keep watching what is known, try again later
+            log.warning("Could not read the send ledgers: %s", exc)
+            return
+        now = poller.now()
+        for ident in ids:
+            if self.state.knows(ident):
+                continue
+            if self.state.initialized:
+                self.state.track(ident, now)
+                self._watch(poller, ident)
+            else:
+                self.state.baseline.add(ident)
+                self._watch(poller, ident, first_fetch=True)
+            self.dirty = True
+
+    # -- announcing --------------------------------------------------------------------------------
+    async def _on_observation(self, poller: Poller, ident: str, seen: Any) -> AsyncIterator[dict[str, Any]]:
+        if isinstance(seen, BaseException):
+            if isinstance(seen, FATAL) or ident == "*":
+                raise EventSourceError(f"LegallyMail connection {self.spec.conn_id!r}: {seen}") from None
+            if isinstance(seen, RefusedError):  # unknown here (another account's ledger entry, deleted)
+                log.info("%s %s: %s; no longer watched", self.spec.kind, ident, seen)
+                self.state.finish(ident, poller.now())
+                self.state.baseline.discard(ident)
+                self._unwatch(poller, ident)
+                self.dirty = True
+            return
+        self.last[ident] = seen
+        async for event in self._announce(poller, ident, seen):
+            yield event
+
+    async def _announce(self, poller: Poller, ident: str, observation: Any) -> AsyncIterator[dict[str, Any]]:
+        now = poller.now()
+        statuses = reached(observation, now)
+        if ident in self.state.baseline:  # first sight of an item found at the first start
+            for status in statuses:
+                self.state.mark(ident, status, now)
+            self.state.baseline.discard(ident)
+            self.dirty = True
+        for status in statuses:
+            if status in self.spec.statuses and status not in self.state.emitted(ident):
+                event = payload(status, observation, self.spec.conn_id, now)
+                log.info("%s %s reached %s: announcing it", self.spec.kind, ident, status)
+                yield event
+                self.state.mark(ident, status, now)  # the triggerer has queued the event: record it
+                self.dirty = True
+                await self._save()
+        if is_final(observation, now, self.spec.statuses, self.state.emitted(ident)):
+            self.state.finish(ident, now)
+            self._unwatch(poller, ident)
+            self.dirty = True
+        else:
+            self.state.track(ident, now)
+            expiry = expiry_of(observation)
+            if expiry is not None:  # announce it (when watched) and stop watching it once expired
+                self.expiries[ident] = expiry
+
+    async def _expired(self, poller: Poller) -> AsyncIterator[dict[str, Any]]:
+        """Signatures still pending past ``expires_at`` (the API may keep saying ``pending``)."""
+        now = poller.now()
+        for ident in [i for i, when in self.expiries.items() if when <= now]:
+            self.expiries.pop(ident, None)
+            if ident in self.last:
+                async for event in self._announce(poller, ident, self.last[ident]):
+                    yield event
+
+    async def _save(self) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
+        self.state.prune(self.clock())
+        task = asyncio.ensure_future(self.store.save(self.state))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:  # stopping: finish recording what was announced, then stop
+            await task
+            raise

@@ -1,0 +1,164 @@
+"""Outcome events: which statuses an item has reached, and the payload a triggered DAG run reads.
+
+Pure: no I/O. An event trigger announces each (item, status) once, for the statuses it watches:
+
+- email: ``delivered`` / ``read`` once every recipient is delivered (``read`` counts) / read;
+  ``bounced`` / ``failed`` once a recipient bounced / failed;
+- signature: ``signed``, ``declined`` or ``expired``, the request's status; ``expired`` also once it is
+  still unsigned 60 s past ``expires_at``;
+- sms: ``delivered`` or ``failed``, the SMS's status.
+
+An email is read from its recipients, never from its group status (which stays ``pending`` in the
+documented example). A failed recipient ends the email: ``read`` (every recipient) can no longer happen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
+from airflow_provider_legallymail.waiting.observations import Observation
+
+STATUSES: dict[str, tuple[str, ...]] = {
+    "email": ("delivered", "read", "bounced", "failed"),
+    "signature": ("signed", "declined", "expired"),
+    "sms": ("delivered", "failed"),
+}
+ID_FIELDS = {"email": "tracking_id", "signature": "uuid", "sms": "uuid"}
+PARTIES = {"email": "recipients", "signature": "signers", "sms": "recipients"}
+
+
+def check_statuses(kind: str, statuses: Any) -> tuple[str, ...]:
+    """The watched statuses, checked and in a canonical order (so identical watchers have equal kwargs)."""
+    values = [statuses] if isinstance(statuses, str) else list(statuses or ())
+    if not values:
+        raise validation.fail("statuses", f"at least one of {', '.join(STATUSES[kind])} is required")
+    chosen = {validation.one_of(str(v).strip().lower(), STATUSES[kind], "statuses") for v in values}
+    return tuple(s for s in STATUSES[kind] if s in chosen)
+
+
+def _email_reached(observation: Observation) -> list[str]:
+    statuses = [EmailStatus.parse(p["status"]) for p in observation["parties"]]
+    failures = [s.value for s in statuses if s.is_failure]
+    if failures:
+        return list(dict.fromkeys(failures))
+    reached = [t for t in (EmailStatus.DELIVERED, EmailStatus.READ) if statuses and all(s.reached(t) for s in statuses)]
+    return [t.value for t in reached]
+
+
+def _signature_reached(observation: Observation, now: float) -> list[str]:
+    request = SignatureStatus.parse(observation["status"])
+    signers = [SignatureStatus.parse(p["status"]) for p in observation["parties"]]
+    if request is SignatureStatus.DECLINED or SignatureStatus.DECLINED in signers:
+        return ["declined"]
+    if request is SignatureStatus.SIGNED or (signers and all(s is SignatureStatus.SIGNED for s in signers)):
+        return ["signed"]
+    expires_at = observation.get("expires_at")
+    if request is SignatureStatus.EXPIRED or (expires_at is not None and now > float(expires_at) + EXPIRY_GRACE):
+        return ["expired"]
+    return []
+
+
+def reached(observation: Observation, now: float) -> list[str]:
+    """Every status of ``STATUSES`` the observed item has reached, in order."""
+    kind = observation["kind"]
+    if kind == "email":
+        return _email_reached(observation)
+    if kind == "signature":
+        return _signature_reached(observation, now)
+    status = SmsStatus.parse(observation["status"])
+    return [status.value] if status.is_terminal else []
+
+
+def is_final(observation: Observation, now: float, watched: tuple[str, ...], announced: set[str]) -> bool:
+    """Nothing this watcher cares about can happen to the item any more: stop watching it."""
+    statuses = reached(observation, now)
+    if set(watched) <= announced | set(statuses):
+        return True
+    if observation["kind"] == "email":
+        return any(EmailStatus.parse(s).is_failure for s in statuses) or "read" in statuses
+    return bool(statuses)  # a signature or SMS reaches one terminal status
+
+
+def expiry_of(observation: Observation) -> float | None:
+    """When a pending signature request counts as expired (epoch), for the watcher's own timer."""
+    if observation["kind"] != "signature" or _signature_reached(observation, float("-inf")):
+        return None
+    expires_at = observation.get("expires_at")
+    return None if expires_at is None else float(expires_at) + EXPIRY_GRACE
+
+
+def _clean(url: Any) -> Any:
+    """A URL as the API gave it, without credential-like query parameters or any registered secret."""
+    if not isinstance(url, str):
+        return url
+    from airflow_provider_legallymail.evidence.collect import public_url
+    from airflow_provider_legallymail.redaction import scrub
+
+    return scrub(public_url(url))
+
+
+def _latest(values: list[Any]) -> str | None:
+    present = sorted(str(v) for v in values if v)
+    return present[-1] if present else None
+
+
+def _reached_at(status: str, observation: Observation) -> str | None:
+    times = [p.get("times") or {} for p in observation["parties"]]
+    field = {
+        "delivered": "delivered_at",
+        "read": "read_at",
+        "signed": "signed_at",
+        "failed": "failed_at",
+    }.get(status)
+    if status == "declined":
+        return observation.get("declined_at")
+    if status == "expired":
+        return observation.get("expires_at_text")
+    if field is None:
+        return None
+    return _latest([t.get(field) for t in times]) or (observation.get("signed_at") if status == "signed" else None)
+
+
+def payload(status: str, observation: Observation, conn_id: str, now: float) -> dict[str, Any]:
+    """The event's payload: JSON, ``ArchiveEvidenceOperator``-ready (``kind`` + ``id``), never the token."""
+    kind, ident = observation["kind"], observation["id"]
+    parties = []
+    certificates = []
+    for party in observation["parties"]:
+        certs = [{**c, "url": _clean(c.get("url"))} for c in party.get("certificates") or ()]
+        parties.append({**party, "certificates": certs})
+        certificates += [{"who": party["who"], **c} for c in certs]
+    out: dict[str, Any] = {
+        "kind": kind,
+        "id": ident,
+        ID_FIELDS[kind]: ident,
+        "status": status,
+        "event_id": f"{kind}:{ident}:{status}",
+        "item_status": observation["status"],
+        "reached_at": _reached_at(status, observation),
+        "detected_at": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+        PARTIES[kind]: parties,
+        "certificates": certificates,
+        "legallymail_conn_id": conn_id,
+    }
+    if kind == "email":
+        out.update(subject=observation.get("subject"), sent_at=observation.get("sent_at"))
+    elif kind == "signature":
+        documents = observation.get("documents") or {}
+        out.update(
+            document_name=observation.get("document_name"),
+            created_at=observation.get("created_at"),
+            expires_at=observation.get("expires_at_text"),
+            documents={
+                "original": _clean(documents.get("original")),
+                "acta": _clean(documents.get("acta")),
+                "signed_document_hash": documents.get("signed_document_hash"),
+            },
+        )
+    else:
+        out.update(phone=observation["parties"][0]["who"], sent_at=observation.get("sent_at"))
+    return out
