@@ -11,8 +11,12 @@ What it shows:
 - ``SignatureSensor.partial(...).expand(uuid=...)``: one deferrable wait per request, in the triggerer (no
   worker slot held), until every signer has signed; a decline or an expiry fails that contract's wait.
 - ``ArchiveEvidenceOperator`` mapped the same way: the original and the signed acta of each contract,
-  checked against the API's SHA-256 and listed in a ``manifest.json``, with an event on the Asset
-  ``legallymail://contracts/signed`` per archived contract.
+  checked against the API's SHA-256 and listed in a ``manifest.json``.
+- One event on the Asset ``legallymail://contracts/signed`` per run, from ``announce_signed`` (``outlets``),
+  its ``extra`` the archives of every contract in the ``ArchiveEvidenceOperator`` event shape. Why not
+  ``outlets`` on the mapped archives: each would emit its own event, a fraction of a second apart, and the
+  scheduler starts the consumer's run from the first; events that arrive while it does so wait for the
+  next event (tomorrow's) before a run consumes them.
 - ``example_contract_signed_update``, scheduled on that Asset: it reads every event of
   ``triggering_asset_events`` and marks those contracts ``signed`` in the table, with the manifest's path.
 
@@ -50,6 +54,7 @@ AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
 CONTRACTS_DB = str(AIRFLOW_HOME / "legallymail-examples" / "contracts.db")
 EVIDENCE_DIR = str(AIRFLOW_HOME / "legallymail-evidence")
 SIGNED_CONTRACTS = Asset("legallymail://contracts/signed")
+EVENT_KEYS = ("kind", "id", "status", "statuses", "manifest", "files")  # as ArchiveEvidenceOperator's events
 SCHEMA = """CREATE TABLE IF NOT EXISTS contracts (
     contract_id TEXT PRIMARY KEY, customer TEXT NOT NULL, email TEXT NOT NULL, document TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'to_sign', signature_uuid TEXT, signed_at TEXT, manifest TEXT)"""
@@ -119,9 +124,19 @@ with DAG(
         task_id="archive_contract",
         destination="{{ var.value.get('legallymail_evidence_dir', evidence_dir) }}",
         layout="contracts/{{ id }}",
-        outlets=[SIGNED_CONTRACTS],
     ).expand(evidence=request_signatures.output)
     [record_requests(request_signatures.output), wait_for_signatures] >> archive_contracts
+
+    @task(outlets=[SIGNED_CONTRACTS])
+    def announce_signed(archived: Any, *, outlet_events: Any = None) -> int:
+        """One asset event for the run, listing every contract archived; returns how many."""
+        archives = [archive for returned in archived for archive in returned["archives"]]
+        outlet_events[SIGNED_CONTRACTS].extra = {
+            "archives": [{key: archive[key] for key in EVENT_KEYS} for archive in archives]
+        }
+        return len(archives)
+
+    announce_signed(archive_contracts.output)
 
 
 with DAG(

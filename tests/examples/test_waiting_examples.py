@@ -69,6 +69,7 @@ def test_contract_signing_requests_waits_archives_then_the_asset_dag_marks_each_
         assert archive["status"] == "signed" and set(archive["files"]) == {"original.pdf", "acta.pdf"}
         assert Path(archive["location"]).parent == places["evidence_dir"] / "contracts"
     assert verify_archive(places["evidence_dir"] / "contracts").ok
+    assert xcom(signing, "announce_signed") == 3  # one asset event listing the three archives
     uuids = {row["signature_uuid"] for row in table.values()}
     assert len(uuids) == 3 and all(LegallyMailHook().get_signature(u).status == "signed" for u in uuids)
 
