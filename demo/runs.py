@@ -2,7 +2,9 @@
 
 ``read_run`` takes the latest run of a DAG (the one ``airflow dags test`` just made): its state, and per task
 instance its state, try number and returned XCom. ``summary_lines`` prints that with the XCom's ids, counts
-and statuses (scalars and short lists or maps; long nested parts such as per-batch details are left out).
+and statuses (scalars and short lists or maps; long nested parts such as per-batch details are left out),
+the status each recipient or signer reached when the task waited (a sensor, or ``wait_for=``), and for each
+archive of ``ArchiveEvidenceOperator`` its files and whether ``verify_archive`` finds them intact.
 Airflow is imported inside the functions: the caller sets ``AIRFLOW_HOME`` first.
 """
 
@@ -101,19 +103,49 @@ def _short(value: Any) -> str | None:
     return None
 
 
+def wait_line(outcome: dict[str, Any]) -> str:
+    """What a wait reached: ``read reached: ana@example.com read, bob@example.com read``."""
+    parties = outcome.get("recipients") or outcome.get("signers") or []
+    who = ", ".join(f"{party.get('who')} {party.get('status')}" for party in parties if isinstance(party, dict))
+    return f"{outcome.get('target')} {outcome.get('outcome')}" + (f": {who}" if who else "")
+
+
+def archive_lines(archives: list[Any]) -> list[str]:
+    """Per archive: what was kept where, and whether its manifest still verifies (``verify_archive``)."""
+    from airflow_provider_legallymail.evidence.manifest import verify_archive
+
+    lines = []
+    for archive in archives:
+        files = ", ".join(sorted(archive.get("files") or {}))
+        report = verify_archive(archive["location"])
+        verdict = "verified" if report.ok else f"NOT verified: {report.to_text().splitlines()[-1]}"
+        lines.append(f"archived {archive['kind']} {archive['id']} ({archive['status']}): {files}")
+        lines.append(f"  in {archive['location']}, {verdict}")
+    return lines
+
+
 def returned_lines(returned: Any) -> list[str]:
-    """The ids, counts and statuses of a task's XCom: its scalars on one line, then one line per list or map."""
+    """The ids, counts and statuses of a task's XCom: its scalars on one line, then one line per list or map;
+    what a wait reached and what an archive kept, with its verification."""
     if returned is None:
         return []
     if not isinstance(returned, dict):
         shown = _short(returned)
         return [shown] if shown is not None else []
     scalars = [f"{key} {value}" for key, value in returned.items() if isinstance(value, SCALARS)]
-    lines = [", ".join(scalars)] if scalars else []
+    lines = [", ".join(scalars)] if scalars and "outcome" not in returned else []
     for key, value in returned.items():
+        if key == "documents":  # a wait's document URLs: the archive's line says what was kept
+            continue
         shown = None if value is None or isinstance(value, SCALARS) else _short(value)
         if shown:
             lines.append(f"{key}: {shown}")
+    if "outcome" in returned:
+        lines.append(wait_line(returned))
+    if isinstance(returned.get("wait"), dict):
+        lines.append("waited: " + wait_line(returned["wait"]))
+    if isinstance(returned.get("archives"), list):
+        lines += archive_lines(returned["archives"])
     return lines
 
 

@@ -9,6 +9,15 @@ What it shows:
   the PDF as an attachment, and three recipients in one certified email: each recipient gets a tracking
   id of their own, returned as XCom (``tracking_ids``) with the email's status.
 - ``retries`` without a second email: a retry adopts the email an earlier try sent.
+- ``CertifiedEmailSensor`` (deferrable: the wait runs in the triggerer, no worker slot held) gating the
+  next task until every recipient has read the email (``target="read"``, ``recipients="all"``); a bounce
+  fails it at once, and after ``timeout`` (a week) it fails as well.
+- ``ArchiveEvidenceOperator``: the delivery and reading certificates of every recipient, downloaded,
+  checked against the SHA-256 the API publishes and listed in a ``manifest.json``, under
+  ``<evidence dir>/statements/<ds>/<tracking id>/``. The evidence dir is the Airflow Variable
+  ``legallymail_evidence_dir`` (or ``AIRFLOW_VAR_LEGALLYMAIL_EVIDENCE_DIR``), a local path or an
+  object-storage URL (``s3://...``), by default ``$AIRFLOW_HOME/legallymail-evidence``. Check an archive
+  later with ``legallymail-verify-archive <dir>``.
 
 The PDF is written to the worker's temporary directory; with workers on several hosts, write it to shared
 storage (an ``ObjectStoragePath`` such as ``s3://...``) instead, which ``attachments`` accepts as well.
@@ -19,12 +28,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pendulum
 from airflow.sdk import DAG, get_current_context, task
 
+from airflow_provider_legallymail.operators.evidence import ArchiveEvidenceOperator
 from airflow_provider_legallymail.operators.legallymail import SendCertifiedEmailOperator
+from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor
+
+AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
+EVIDENCE_DIR = str(AIRFLOW_HOME / "legallymail-evidence")
 
 
 def pdf_text(text: str) -> bytes:
@@ -66,6 +81,7 @@ with DAG(
     default_args={"retries": 2},  # safe: a retry adopts the email an earlier try sent
     params={"customer": "Ana García", "balance": "1,250.00 EUR", "payment_days": 30},
     user_defined_filters={"basename": os.path.basename},
+    user_defined_macros={"evidence_dir": EVIDENCE_DIR},  # the default of the Variable
     doc_md=__doc__,
     tags=["legallymail", "example"],
 ) as dag:
@@ -89,3 +105,17 @@ with DAG(
         html="templates/statement_notice.html",
         attachments=[render_statement()],
     )
+    wait_until_read = CertifiedEmailSensor(
+        task_id="wait_until_read",
+        tracking_id=send_statement.output,
+        target="read",
+        recipients="all",
+        timeout=timedelta(days=7),
+    )
+    archive_certificates = ArchiveEvidenceOperator(
+        task_id="archive_certificates",
+        evidence=send_statement.output,
+        destination="{{ var.value.get('legallymail_evidence_dir', evidence_dir) }}",
+        layout="statements/{{ ds }}/{{ id }}",
+    )
+    send_statement >> wait_until_read >> archive_certificates

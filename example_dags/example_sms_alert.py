@@ -7,7 +7,10 @@ What it shows:
   number, with the DAG, the task and the date in its text. Airflow may fire a callback twice; the notifier
   sends once per failed try. Trigger the DAG with ``{"source": "/no/such/file.csv"}`` to see it.
 - ``SmsOperator``: a certified SMS to treasury with the totals the load task returned (templated from its
-  XCom); the task returns the SMS's uuid and status.
+  XCom), and ``wait_for="delivered"``: after sending, the same task defers (the triggerer waits, no worker
+  slot held) until the SMS is delivered, and fails if it fails (``wait_timeout``: an hour here). It returns
+  the SMS's uuid and status, and the outcome under ``wait``.
+- ``SmsSensor`` would do the same wait as a task of its own (``SmsSensor(task_id=..., uuid=sms.output)``).
 
 The LegallyMail connection comes from ``AIRFLOW_CONN_LEGALLYMAIL_DEFAULT``.
 """
@@ -15,6 +18,7 @@ The LegallyMail connection comes from ``AIRFLOW_CONN_LEGALLYMAIL_DEFAULT``.
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -67,5 +71,7 @@ with DAG(
             "Payments of {{ ds }} loaded: {{ ti.xcom_pull(task_ids='load_payments')['count'] }} payments, "
             "{{ ti.xcom_pull(task_ids='load_payments')['total_eur'] }} EUR."
         ),
+        wait_for="delivered",
+        wait_timeout=timedelta(hours=1),
     )
     loaded >> notify_treasury

@@ -2,7 +2,8 @@
 by the module's tests and torn down after them, also when one fails.
 
 The dags folder is ``example_dags/`` itself; both default connections come from ``AIRFLOW_CONN_...``
-pointing at the sandbox, whose clock runs ``EXAMPLE_SPEED`` times faster than real time (as in make demo).
+pointing at the sandbox, whose clock runs ``EXAMPLE_SPEED`` times faster than real time (as in make demo);
+the examples' Variables (contracts table, evidence folder) from ``AIRFLOW_VAR_...``, inside the home.
 """
 
 from __future__ import annotations
@@ -26,9 +27,21 @@ def e2e_sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture(scope="module")
-def stack(e2e_sandbox: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
-    home = Path(tmp_path_factory.mktemp("airflow-e2e"))
-    with AirflowStack(home, EXAMPLES_FOLDER, env=e2e_sandbox.connection_env(requests_per_minute=0)) as airflow:
+def e2e_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(tmp_path_factory.mktemp("airflow-e2e"))
+
+
+@pytest.fixture(scope="module")
+def places(e2e_home: Path) -> dict[str, Path]:
+    """The examples' Airflow Variables (as ``AIRFLOW_VAR_...``): the contracts table and the evidence folder."""
+    return {"contracts_db": e2e_home / "contracts.db", "evidence_dir": e2e_home / "evidence"}
+
+
+@pytest.fixture(scope="module")
+def stack(e2e_sandbox: SandboxServer, e2e_home: Path, places: dict[str, Path]) -> Iterator[AirflowStack]:
+    env = e2e_sandbox.connection_env(requests_per_minute=0)
+    env.update({f"AIRFLOW_VAR_LEGALLYMAIL_{name.upper()}": str(path) for name, path in places.items()})
+    with AirflowStack(e2e_home, EXAMPLES_FOLDER, env=env) as airflow:
         airflow.start()
         yield airflow
 

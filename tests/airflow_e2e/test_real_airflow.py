@@ -6,17 +6,23 @@ Run with ``make test-airflow`` (the default ``pytest`` run deselects the ``airfl
 
 from __future__ import annotations
 
-import csv
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
-from tests.airflow_e2e.api import AirflowApi
-from tests.airflow_e2e.stack import AirflowStack, parse_time
+from example_dags.example_contract_signing import open_contracts
+from tests.airflow_e2e.api import RUN_TERMINAL, AirflowApi
+from tests.airflow_e2e.stack import AirflowStack
 
 pytestmark = pytest.mark.airflow_e2e
 
+SIGNING, SIGNED_UPDATE = "example_contract_signing", "example_contract_signed_update"
 COMMON_FIELDS = {"timeout", "max_retries", "requests_per_minute", "timezone"}
 
 
@@ -27,34 +33,73 @@ def test_the_dag_processor_parses_every_example_without_import_errors(api: Airfl
     assert api.import_errors() == []
 
 
-def test_a_triggered_template_batch_runs_to_success_under_the_scheduler(
-    api: AirflowApi, e2e_sandbox: SandboxServer
+def contracts(db: Path) -> dict[str, dict[str, Any]]:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return {row["contract_id"]: dict(row) for row in conn.execute("SELECT * FROM contracts")}
+
+
+def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_asset_dag_marks_them_signed(
+    api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer, places: dict[str, Path]
 ) -> None:
-    dag_id = "example_template_batch"
-    api.wait_for_dag(dag_id)
-    run_id = api.trigger(dag_id)
-    api.set_paused(dag_id, False)
-    assert api.wait_for_run(dag_id, run_id) == "success"
-    assert api.task_instances(dag_id, run_id) == {"check_reminders": ("success", 1), "send_reminders": ("success", 1)}
-    assert api.xcom(dag_id, run_id, "check_reminders")["to_send"] == 6
-    sent = api.xcom(dag_id, run_id, "send_reminders")
-    assert (sent["sent"], sent["duplicates"], sent["failed"]) == (6, 1, 0)
-    with (EXAMPLES_FOLDER / "data" / "contract_reminders.csv").open() as source:
-        expected = {row["email"].lower() for row in csv.DictReader(source)}
-    assert {email["to_address"].lower() for email in e2e_sandbox.legitmailer_sent()} == expected
+    # Signers who sign only when the test says so (+nosign, then the control API): the restart comes first.
+    # The triggerer's poller counts real seconds: with the sandbox clock in step, a request a few seconds old
+    # is re-checked every 15 s (at x120 it would look hours old and be re-checked every half hour).
+    e2e_sandbox.set_speed(1.0)
+    with closing(open_contracts(str(places["contracts_db"]))) as db, db:
+        db.execute("UPDATE contracts SET email = replace(email, '@', '+nosign@')")
+    for dag_id in (SIGNING, SIGNED_UPDATE):
+        api.wait_for_dag(dag_id)
+    api.set_paused(SIGNED_UPDATE, False)  # a paused consumer would not be queued by the asset events
+    api.set_paused(SIGNING, False)  # @daily, catchup=False: the scheduler starts the latest day's run at once
 
+    def scheduled_run() -> str | None:
+        return next((r["dag_run_id"] for r in api.runs(SIGNING) if r["run_type"] == "scheduled"), None)
 
-def test_the_triggerer_restarts_with_a_new_process_and_heartbeat(stack: AirflowStack) -> None:
+    run_id = api.wait("the scheduled run of example_contract_signing", scheduled_run, timeout=120)
+    waits = [f"wait_for_signature[{index}]" for index in range(3)]
+    for wait in waits:
+        api.wait_for_task(SIGNING, run_id, wait, states={"deferred"})
+    pool = api.call("GET", "/api/v2/pools/default_pool")
+    assert pool["deferred_slots"] >= 3 and pool["running_slots"] == 0  # in the triggerer, no worker slot held
+    uuids = {row["signature_uuid"] for row in contracts(places["contracts_db"]).values()}
+    assert len(uuids) == 3 and None not in uuids
+
     before = stack.processes["triggerer"].pid
-    health = stack.health()
-    assert health is not None
-    last_beat = parse_time(health["triggerer"]["latest_triggerer_heartbeat"])  # type: ignore[index]
-    stack.restart("triggerer")
-    assert stack.running("triggerer") and stack.processes["triggerer"].pid != before
-    health = stack.health()
-    assert health is not None and health["triggerer"]["status"] == "healthy"  # type: ignore[index]
-    new_beat = parse_time(health["triggerer"]["latest_triggerer_heartbeat"])  # type: ignore[index]
-    assert last_beat is not None and new_beat is not None and new_beat > last_beat
+    stack.restart("triggerer")  # the waits it held must be picked up by the new process
+    assert stack.processes["triggerer"].pid != before
+    assert {api.task_instances(SIGNING, run_id)[wait][0] for wait in waits} == {"deferred"}
+    for uuid in uuids:
+        assert e2e_sandbox.sign(uuid) == "signed"
+
+    assert api.wait_for_run(SIGNING, run_id, timeout=240) == "success"
+    assert set(api.task_instances(SIGNING, run_id).values()) == {("success", 1)}  # no retry, no second try
+    assert [r["dag_run_id"] for r in api.runs(SIGNING)] == [run_id]
+    requests = e2e_sandbox.received(api="legallymail", method="POST", path="/api/signature/send")
+    sent = sorted((r["json"]["document_name"], r["json"]["signer_email"]) for r in requests)
+    table = contracts(places["contracts_db"])
+    assert sent == sorted((f"{key}.pdf", row["email"]) for key, row in table.items())  # one request per contract
+    archived = set()
+    for index in range(3):
+        (archive,) = api.xcom(SIGNING, run_id, "archive_contract", map_index=index)["archives"]
+        assert archive["status"] == "signed" and set(archive["files"]) == {"original.pdf", "acta.pdf"}
+        assert verify_archive(archive["location"]).ok
+        archived.add(archive["id"])
+    assert archived == uuids
+    assert sorted(p.name for p in (places["evidence_dir"] / "contracts").iterdir()) == sorted(uuids)
+
+    def all_marked() -> list[dict[str, Any]] | None:
+        runs = api.runs(SIGNED_UPDATE)
+        table = contracts(places["contracts_db"])
+        done = runs and all(r["state"] in RUN_TERMINAL for r in runs)
+        return runs if done and {row["status"] for row in table.values()} == {"signed"} else None
+
+    runs = api.wait("the Asset-scheduled DAG marked every contract signed", all_marked, timeout=180)
+    assert [(r["state"], r["run_type"]) for r in runs] == [("success", "asset_triggered")]  # one event, one run
+    marked = [uuid for r in runs for uuid in api.xcom(SIGNED_UPDATE, r["dag_run_id"], "mark_signed")]
+    assert sorted(marked) == sorted(uuids)  # each contract marked once, however the events were batched
+    for row in contracts(places["contracts_db"]).values():
+        assert verify_archive(row["manifest"]).ok
 
 
 def test_both_connection_types_offer_their_form_fields(api: AirflowApi) -> None:

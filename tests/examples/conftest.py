@@ -2,7 +2,7 @@
 
 The copy keeps ``example_dags/``'s layout (``data/``, ``templates/``), so each DAG finds its files next to
 itself, as it does in a real dags folder. The sandbox clock runs at ``EXAMPLE_SPEED`` (statuses that take a
-minute take half a second), as in ``make demo``.
+minute take half a second), and the sensors' poller knows it, as in ``make demo``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.sandbox.server import SandboxServer
+from airflow_provider_legallymail.waiting import poller
 from demo.examples import EXAMPLE_SPEED, EXAMPLES_FOLDER
 from demo.runs import parse_dags
 from tests.dag_runs import DAGS_FOLDER
@@ -41,11 +42,28 @@ def example_dags(examples_copy: Path, airflow_db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def examples(sandbox: SandboxServer, connect: Any, example_dags: dict[str, Any]) -> dict[str, Any]:
-    """The example DAGs, with the default connections pointing at a fresh sandbox whose clock runs.
+def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The examples' Airflow Variables, set through ``AIRFLOW_VAR_...``: a fresh contracts table and archive."""
+    found = {"contracts_db": tmp_path / "contracts.db", "evidence_dir": tmp_path / "evidence"}
+    for name, path in found.items():
+        monkeypatch.setenv(f"AIRFLOW_VAR_LEGALLYMAIL_{name.upper()}", str(path))
+    return found
+
+
+@pytest.fixture
+def examples(
+    sandbox: SandboxServer,
+    connect: Any,
+    example_dags: dict[str, Any],
+    places: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
+    """The example DAGs, with the default connections pointing at a fresh sandbox whose clock runs, and their
+    Variables pointing at a fresh contracts table and evidence folder (``places``).
 
     Contact-list snapshots (kept under ``$AIRFLOW_HOME``) describe the sandbox of an earlier test: removed.
     """
     sandbox.set_speed(EXAMPLE_SPEED)
+    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=EXAMPLE_SPEED))  # as demo.airflow_cli
     shutil.rmtree(Path(os.environ["AIRFLOW_HOME"]) / "legallymail" / "contact-snapshots", ignore_errors=True)
     return example_dags

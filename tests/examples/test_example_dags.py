@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
@@ -122,13 +123,17 @@ def test_certified_email_sends_the_templated_body_and_the_generated_pdf_to_three
     assert len(set(sent["tracking_ids"].values())) == 3
 
 
-def test_sms_alert_texts_treasury_the_totals(examples: dict[str, Any], sandbox: SandboxServer) -> None:
+def test_sms_alert_texts_treasury_the_totals_and_waits_until_delivered(
+    examples: dict[str, Any], sandbox: SandboxServer
+) -> None:
     dag_run = run(examples["example_sms_alert"])
     assert all_succeeded(dag_run)
     (posted,) = sandbox.received(api="legallymail", method="POST", path="/api/sms/send")
     assert posted["json"]["phone"] == "+34600000002"
     assert posted["json"]["message"].endswith("loaded: 4 payments, 16760.40 EUR.")
-    assert xcom(dag_run, "notify_treasury")["status"] == "sent"
+    returned = xcom(dag_run, "notify_treasury")
+    assert (returned["wait"]["outcome"], returned["wait"]["target"]) == ("reached", "delivered")
+    assert LegallyMailHook().get_sms(returned["uuid"]).status == "delivered"
 
 
 def test_sms_alert_pages_on_call_once_when_the_load_fails(examples: dict[str, Any], sandbox: SandboxServer) -> None:
@@ -145,6 +150,22 @@ def test_the_demo_summary_shows_states_and_the_ids_returned(examples: dict[str, 
     assert result is not None and result.succeeded
     text = "\n".join(summary_lines(result, 1.5))
     assert text.startswith(f"example_certified_email: success in 1.5 s (run {dag_run.run_id})")
-    assert "send_statement    success (try 1)" in text
+    lines = text.splitlines()
+    assert any(line.split() == ["send_statement", "success", "(try", "1)"] for line in lines)
     for tracking_id in xcom(dag_run, "send_statement")["tracking_ids"].values():
         assert tracking_id in text
+    read = ", ".join(f"{who} read" for who in xcom(dag_run, "send_statement")["tracking_ids"])
+    assert f"read reached: {read}" in text  # what the sensor returned
+    (archive,) = xcom(dag_run, "archive_certificates")["archives"]
+    assert f"in {archive['location']}, verified" in text
+
+
+def test_the_demo_summary_says_when_an_archive_no_longer_verifies(examples: dict[str, Any]) -> None:
+    dag_run = run(examples["example_certified_email"])
+    (archive,) = xcom(dag_run, "archive_certificates")["archives"]
+    certificate = Path(archive["location"]) / sorted(archive["files"])[0]
+    certificate.write_bytes(certificate.read_bytes() + b"%")
+    result = read_run("example_certified_email", dag_run.run_id)
+    assert result is not None
+    text = "\n".join(summary_lines(result))
+    assert f"in {archive['location']}, NOT verified: FAILED: 1 archive(s)" in text

@@ -1,0 +1,88 @@
+"""The examples that wait for outcomes and keep the evidence: what they waited for, archived and recorded.
+
+``example_certified_email`` (read by all, certificates archived),
+``example_contract_signing`` with ``example_contract_signed_update`` fed the producer's asset events as the
+scheduler would feed them (``demo.assets``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_legallymail.evidence.manifest import verify_archive
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.sandbox.server import SandboxServer
+from demo.assets import run_with_asset_events
+from tests.dag_runs import run, states, xcom
+
+CONTRACT_EMAILS = {"ana.garcia@example.com", "bob.smith@example.com", "carla.rossi@example.com"}
+
+
+def contracts(db: Path) -> dict[str, dict[str, Any]]:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return {row["contract_id"]: dict(row) for row in conn.execute("SELECT * FROM contracts")}
+
+
+def test_certified_email_waits_until_all_three_read_then_archives_their_certificates(
+    examples: dict[str, Any], places: dict[str, Path]
+) -> None:
+    dag_run = run(examples["example_certified_email"])
+    assert set(states(dag_run).values()) == {("success", 1)}
+    read = xcom(dag_run, "wait_until_read")
+    assert (read["outcome"], read["target"]) == ("reached", "read")
+    sent = xcom(dag_run, "send_statement")
+    assert {r["who"]: r["status"] for r in read["recipients"]} == dict.fromkeys(sent["tracking_ids"], "read")
+
+    (archive,) = xcom(dag_run, "archive_certificates")["archives"]
+    (parent,) = sent["parent_tracking_ids"]
+    ds = dag_run.logical_date.strftime("%Y-%m-%d")
+    folder = places["evidence_dir"] / "statements" / ds / parent
+    assert Path(archive["location"]) == folder
+    email = LegallyMailHook().get_email(parent)
+    listed = {c.file_hash for r in email.recipients for c in r.certificates}
+    assert len(listed) >= 3 and set(archive["files"].values()) == listed  # every certificate, hash checked
+    assert all(
+        any(name.endswith("-read.pdf") and tid in name for name in archive["files"])
+        for tid in sent["tracking_ids"].values()
+    )
+    assert verify_archive(folder).ok
+
+
+def test_contract_signing_requests_waits_archives_then_the_asset_dag_marks_each_contract_signed_once(
+    examples: dict[str, Any], places: dict[str, Path], sandbox: SandboxServer
+) -> None:
+    signing = run(examples["example_contract_signing"])
+    assert all(state == ("success", 1) for state in states(signing).values()), states(signing)
+    requests = sandbox.received(api="legallymail", method="POST", path="/api/signature/send")
+    assert len(requests) == 3
+    table = contracts(places["contracts_db"])
+    assert {row["email"] for row in table.values()} == CONTRACT_EMAILS
+    assert {row["status"] for row in table.values()} == {"awaiting_signature"}
+    for index in range(3):
+        waited = xcom(signing, "wait_for_signature", map_index=index)
+        assert waited["outcome"] == "reached" and {s["status"] for s in waited["signers"]} == {"signed"}
+        (archive,) = xcom(signing, "archive_contract", map_index=index)["archives"]
+        assert archive["status"] == "signed" and set(archive["files"]) == {"original.pdf", "acta.pdf"}
+        assert Path(archive["location"]).parent == places["evidence_dir"] / "contracts"
+    assert verify_archive(places["evidence_dir"] / "contracts").ok
+    assert xcom(signing, "announce_signed") == 3  # one asset event listing the three archives
+    uuids = {row["signature_uuid"] for row in table.values()}
+    assert len(uuids) == 3 and all(LegallyMailHook().get_signature(u).status == "signed" for u in uuids)
+
+    update = run_with_asset_events(examples["example_contract_signed_update"])
+    assert str(update.state) == "success"
+    assert sorted(xcom(update, "mark_signed")) == sorted(uuids)  # one event per contract, each read
+    table = contracts(places["contracts_db"])
+    assert {row["status"] for row in table.values()} == {"signed"}
+    for row in table.values():
+        assert row["manifest"].endswith(f"contracts/{row['signature_uuid']}/manifest.json")
+        assert verify_archive(row["manifest"]).ok
+
+    again = run(examples["example_contract_signing"])  # tomorrow: nothing left to sign, nothing sent
+    assert str(again.state) == "success"
+    assert len(sandbox.received(api="legallymail", method="POST", path="/api/signature/send")) == 3
+    assert xcom(run_with_asset_events(examples["example_contract_signed_update"]), "mark_signed") == []
