@@ -32,7 +32,11 @@ def pdf(tmp_path: Path) -> Path:
     return path
 
 
-def test_each_sensor_deferrable_and_in_reschedule_mode_returns_the_outcome(sandbox: SandboxServer, pdf: Path) -> None:
+def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
+    sandbox: SandboxServer, pdf: Path
+) -> None:
+    from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY
+
     dag = load_dag(
         "sensors_reach",
         SENSORS
@@ -65,30 +69,6 @@ def test_each_sensor_deferrable_and_in_reschedule_mode_returns_the_outcome(sandb
         assert signed["signers"][0]["status"] == "signed" and next(iter(signed["documents"].values()))["acta"]
         assert xcom(dag_run, f"sms_{suffix}")["recipients"][0]["status"] == "delivered"
 
-
-def test_each_sensor_links_the_evidence_it_saw_in_either_mode(sandbox: SandboxServer, pdf: Path) -> None:
-    from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY
-
-    dag = load_dag(
-        "sensors_links",
-        SENSORS
-        + f"""
-        with DAG("sensors_links", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
-            email = SendCertifiedEmailOperator(task_id="email", recipients=["ana@example.com", "bob@example.com"],
-                                               subject="Contract", html="<p>x</p>")
-            sign = SignatureRequestOperator(task_id="sign", document="{pdf}",
-                                            signers=[{{"name": "Ana", "email": "ana@example.com"}}])
-            sms = SmsOperator(task_id="sms", phone="+34600000001", message="Signed?")
-            for deferrable in (True, False):
-                suffix = "deferred" if deferrable else "rescheduled"
-                kw = dict(deferrable=deferrable, poke_interval=0.2, timeout=120)
-                email >> CertifiedEmailSensor(task_id="read_" + suffix, tracking_id=email.output, **kw)
-                sign >> SignatureSensor(task_id="signed_" + suffix, uuid=sign.output, **kw)
-                sms >> SmsSensor(task_id="sms_" + suffix, uuid=sms.output, **kw)
-        """,
-    )
-    dag_run = run(dag)
-    assert set(states(dag_run).values()) == {("success", 1)}
     for sensor in ("read", "signed", "sms"):
         assert [link.name for link in dag.get_task(f"{sensor}_deferred").operator_extra_links][:2] == [
             "Evidence 1",
