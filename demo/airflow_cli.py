@@ -4,7 +4,8 @@ The sensors' poller counts API seconds (a signature is first re-checked 15 s aft
 demo's sandbox runs ``EXAMPLE_SPEED`` times faster than real time, so the poller is configured with that
 speed (as ``tests/`` and ``make bench`` do) before Airflow runs: a signature that takes a sandbox minute is
 then seen within a second, not after a real quarter-minute. Against the real API nothing of this applies.
-``--asset-events <dag_id>`` runs an Asset-scheduled DAG with its pending events instead (``demo.assets``).
+``--asset-events <dag_id> [<trigger events JSON>]`` runs an Asset-scheduled DAG with its pending events and
+the events the watchers fired instead (``demo.assets``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def main(args: list[str]) -> int:
     if args[:1] == ["--asset-events"]:
         from demo.assets import main as run_asset_dag
 
-        return run_asset_dag(args[1])
+        return run_asset_dag(*args[1:3])
     from airflow.__main__ import main as airflow_main
 
     sys.argv = ["airflow", *args]

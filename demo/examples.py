@@ -9,27 +9,33 @@
 3. finds the DAGs in ``example_dags/`` (Airflow's DagBag: a new example file is picked up with no change
    here; an import error fails the demo) and runs each with ``airflow dags test <dag_id>`` in a subprocess
    (deferred tasks run their triggers inline; ``demo.airflow_cli`` tells the sensors' poller the sandbox's
-   clock speed), its log in ``.demo/logs/<dag_id>.log``. DAGs scheduled on an Asset run last, with
-   ``dag.test()`` fed the asset events the others emitted (``demo.assets``: ``airflow dags test`` would
+   clock speed), its log in ``.demo/logs/<dag_id>.log``. The ``AssetWatcher`` triggers of the examples
+   run in this process meanwhile, as a triggerer runs them (``demo.watchers``), started before the DAGs
+   whose outcomes they watch. DAGs scheduled on an Asset run last, with ``dag.test()`` fed the events the
+   watchers fired and the asset events the others emitted (``demo.assets``: ``airflow dags test`` would
    give them none);
-4. prints what each run did (task states, tries, the ids, counts and statuses each task returned, the
-   statuses the waits reached, the evidence archived and whether it verifies) and a final table. The exit
-   status is 1 if any DAG did not succeed.
+4. prints what each watcher fired, what each run did (task states, tries, the ids, counts and statuses
+   each task returned, the statuses the waits reached, the evidence archived and whether it verifies) and
+   a final table. The exit status is 1 if any DAG did not succeed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from airflow_provider_legallymail.sandbox.config import SandboxConfig
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.assets import asset_uris
 from demo.runs import RunResult, parse_dags, read_run, summary_lines
+from demo.watchers import Watchers, asset_watchers
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES_FOLDER = REPO / "example_dags"
@@ -37,6 +43,8 @@ DEMO_HOME = REPO / ".demo"
 # Sandbox seconds per real second: a read after 30 s takes 0.25 s, a signature after 60 s takes 0.5 s.
 EXAMPLE_SPEED = 120.0
 AIRFLOW = Path(sys.executable).with_name("airflow")
+TRIGGER_EVENTS = DEMO_HOME / "trigger-events.json"
+WATCH_QUIET = 3.0  # real seconds for the watchers to look again (a list read is 0.25 s at x120, a ledger scan 2.5 s)
 
 
 def airflow_env(home: Path, sandbox: SandboxServer) -> dict[str, str]:
@@ -51,14 +59,19 @@ def airflow_env(home: Path, sandbox: SandboxServer) -> dict[str, str]:
     }
 
 
-def example_dag_ids(folder: Path = EXAMPLES_FOLDER) -> list[tuple[str, bool]]:
-    """(dag_id, scheduled on an Asset) of each DAG defined in ``folder``, parsed by Airflow, those scheduled
-    on an Asset last (after the DAGs that emit its events); raises if any file fails to import."""
+def example_dags(folder: Path = EXAMPLES_FOLDER) -> dict[str, Any]:
+    """dag_id -> DAG of each DAG defined in ``folder``, parsed by Airflow; raises if any file fails to import."""
     bag = parse_dags(str(folder))
     if bag.import_errors:
         details = "\n".join(f"{path}:\n{error}" for path, error in bag.import_errors.items())
         raise RuntimeError(f"example DAGs that do not import:\n{details}")
-    return sorted(((dag_id, bool(asset_uris(dag))) for dag_id, dag in bag.dags.items()), key=lambda x: (x[1], x[0]))
+    return dict(bag.dags)
+
+
+def run_order(dags: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(dag_id, scheduled on an Asset), those scheduled on an Asset last (after the DAGs that cause their
+    events)."""
+    return sorted(((dag_id, bool(asset_uris(dag))) for dag_id, dag in dags.items()), key=lambda x: (x[1], x[0]))
 
 
 def run_airflow(args: list[str], log: Path, *, fast_waits: bool = False) -> float:
@@ -76,17 +89,29 @@ def run_airflow(args: list[str], log: Path, *, fast_waits: bool = False) -> floa
 
 
 def run_example(dag_id: str, logs: Path, on_assets: bool = False) -> tuple[RunResult, float]:
-    """``airflow dags test <dag_id>`` (``on_assets``: ``dag.test()`` with the pending asset events), then what
-    the run did. A run that did not finish counts as failed."""
+    """``airflow dags test <dag_id>`` (``on_assets``: ``dag.test()`` with the watchers' events stored and the
+    pending asset events attached), then what the run did. A run that did not finish counts as failed."""
     log = logs / f"{dag_id}.log"
     started = time.monotonic()
+    asset_run = ["--asset-events", dag_id, str(TRIGGER_EVENTS)]
     try:
-        run_airflow(["--asset-events", dag_id] if on_assets else ["dags", "test", dag_id], log, fast_waits=True)
+        run_airflow(asset_run if on_assets else ["dags", "test", dag_id], log, fast_waits=True)
     except RuntimeError as exc:
         print(exc)
     seconds = time.monotonic() - started
     result = read_run(dag_id) or RunResult(dag_id, "-", "not run")
     return result, seconds
+
+
+def watching_lines(watchers: Watchers) -> str:
+    """What each AssetWatcher watches and, once settled, the events it fired."""
+    lines = []
+    for name, trigger in watchers.watchers:
+        fired = watchers.events[name]
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(p["status"] for p in fired).items())) or "none yet"
+        lines.append(f"AssetWatcher on {name}: {type(trigger).__name__}{trigger.statuses}, events fired: {counts}")
+        lines += [f"  {p['kind']} {p['id']} {p['status']} at {p['reached_at']}" for p in fired]
+    return "\n".join(lines)
 
 
 def final_table(rows: list[tuple[RunResult, float]]) -> list[str]:
@@ -107,14 +132,25 @@ def main() -> int:
         print(f"\nExample DAGs: sandbox at {sandbox.url} (clock x{EXAMPLE_SPEED:g}), Airflow home {DEMO_HOME}")
         migrate = run_airflow(["db", "migrate"], logs / "db-migrate.log")
         print(f"airflow db migrate: {migrate:.1f} s")
-        dags = example_dag_ids()
-        names = ", ".join(dag_id for dag_id, _ in dags)
-        print(f"{len(dags)} example DAGs in {EXAMPLES_FOLDER.relative_to(REPO)}/: {names}\n")
+        dags = example_dags()
+        order = run_order(dags)
+        names = ", ".join(dag_id for dag_id, _ in order)
+        print(f"{len(order)} example DAGs in {EXAMPLES_FOLDER.relative_to(REPO)}/: {names}\n")
         rows = []
-        for dag_id, on_assets in dags:
-            result, seconds = run_example(dag_id, logs, on_assets=on_assets)
-            print("\n".join(summary_lines(result, seconds)) + "\n")
-            rows.append((result, seconds))
+        from airflow_provider_legallymail.waiting import poller
+
+        poller.DEFAULT_CONFIG = poller.configured(speed=EXAMPLE_SPEED)  # this process's watchers, as airflow_cli
+        with Watchers(asset_watchers(dags.values())) as watchers:
+            watchers.wait_ready()
+            print(watching_lines(watchers) + "\n")
+            for dag_id, on_assets in order:
+                if on_assets and not TRIGGER_EVENTS.exists():  # the producers are done: the watchers' events
+                    watchers.settle(quiet=WATCH_QUIET)
+                    TRIGGER_EVENTS.write_text(json.dumps(watchers.events))
+                    print(watching_lines(watchers) + "\n")
+                result, seconds = run_example(dag_id, logs, on_assets=on_assets)
+                print("\n".join(summary_lines(result, seconds)) + "\n")
+                rows.append((result, seconds))
     print("\n".join(final_table(rows)))
     failed = [result.dag_id for result, _ in rows if not result.succeeded]
     total = time.monotonic() - started

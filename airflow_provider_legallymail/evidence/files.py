@@ -14,11 +14,14 @@ import hashlib
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import Any
 
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".part"
+STALE_PART_SECONDS = 600.0
+"""A temporary file not written to for this long belongs to no running download (they time out sooner)."""
 LOCAL_PROTOCOLS = frozenset({"", "file", "local"})
 
 
@@ -117,17 +120,24 @@ def write_bytes(final: Any, data: bytes) -> None:
         publish(staging, final)
 
 
-def remove_parts(final: Any) -> int:
-    """Remove temporary files an interrupted earlier run left for ``final`` (local folders only)."""
+def remove_parts(final: Any, now: float | None = None) -> int:
+    """Remove temporary files an interrupted earlier run left for ``final`` (local folders only).
+
+    Only parts untouched for ``STALE_PART_SECONDS``: a younger one may be another archive writing the same
+    file at this moment (two DAGs archiving one contract), whose rename would then fail.
+    """
     if not is_local(final):
         return 0
     folder = os.path.dirname(final.path)
     prefix = f".{final.name}."
+    cutoff = (time.time() if now is None else now) - STALE_PART_SECONDS
     removed = 0
     with contextlib.suppress(FileNotFoundError):
         for name in os.listdir(folder):
             if name.startswith(prefix) and name.endswith(PART_SUFFIX):
+                part = os.path.join(folder, name)
                 with contextlib.suppress(FileNotFoundError):
-                    os.remove(os.path.join(folder, name))
-                    removed += 1
+                    if os.stat(part).st_mtime < cutoff:
+                        os.remove(part)
+                        removed += 1
     return removed

@@ -19,6 +19,7 @@ from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
 from airflow_provider_legallymail.waiting.outcomes import error_event, event_for
 from airflow_provider_legallymail.waiting.poller import shared_poller
+from airflow_provider_legallymail.waiting.spacing import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
 from airflow_provider_legallymail.waiting.targets import WaitSpec
 
 
@@ -95,6 +96,8 @@ class _OutcomeEventTrigger(BaseEventTrigger):
     :param state_path: where the seen-state is kept (an ``ObjectStoragePath`` URL); default: the asset
         state store on Airflow 3.3+, else ``[legallymail] ledger_path``/../events.
     :param ledger_path: the send ledgers to read (default ``[legallymail] ledger_path``).
+    :param event_spacing: the shortest real time (seconds) between two events, so that the scheduler starts
+        one run per event (``waiting/spacing.py``); 0: no spacing.
     """
 
     kind: ClassVar[str]
@@ -106,6 +109,7 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         poll_interval: float = 60.0,
         state_path: str | None = None,
         ledger_path: str | None = None,
+        event_spacing: float = DEFAULT_EVENT_SPACING,
     ) -> None:
         from airflow_provider_legallymail.waiting.events import STATUSES, check_statuses
 
@@ -119,6 +123,7 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         self.poll_interval = float(poll_interval)
         self.state_path = state_path
         self.ledger_path = ledger_path
+        self.event_spacing = check_spacing(event_spacing)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -129,6 +134,7 @@ class _OutcomeEventTrigger(BaseEventTrigger):
                 "poll_interval": self.poll_interval,
                 "state_path": self.state_path,
                 "ledger_path": self.ledger_path,
+                "event_spacing": self.event_spacing,
             },
         )
 
@@ -150,8 +156,12 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         )
         store = seen_store(getattr(self, "asset_state_store", None), self.state_path, self.state_name())
         self.log.info("Watching %s %s on %s (seen-state: %s)", self.kind, self.statuses, spec.conn_id, store.where)
+        spacing = EventSpacing(self.event_spacing)
         async for event in EventSource(spec, store).run():
+            await spacing.before()
+            self.log.info("Announcing %s", event["event_id"])
             yield TriggerEvent(event)  # type: ignore[no-untyped-call]
+            spacing.after()
 
 
 class SignatureEventTrigger(_OutcomeEventTrigger):

@@ -219,7 +219,7 @@ class EventSource:
         for status in statuses:
             if status in self.spec.statuses and status not in self.state.emitted(ident):
                 event = payload(status, observation, self.spec.conn_id, now)
-                log.info("%s %s reached %s: announcing it", self.spec.kind, ident, status)
+                log.info("%s %s reached %s", self.spec.kind, ident, status)
                 yield event
                 self.state.mark(ident, status, now)  # the triggerer has queued the event: record it
                 self.dirty = True

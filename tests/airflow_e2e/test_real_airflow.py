@@ -6,6 +6,7 @@ Run with ``make test-airflow`` (the default ``pytest`` run deselects the ``airfl
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.airflow_e2e.stack import AirflowStack
 pytestmark = pytest.mark.airflow_e2e
 
 SIGNING, SIGNED_UPDATE = "example_contract_signing", "example_contract_signed_update"
+EVENTS = "example_signed_contract_events"  # started by an AssetWatcher on signatures
 COMMON_FIELDS = {"timeout", "max_retries", "requests_per_minute", "timezone"}
 
 
@@ -39,7 +41,15 @@ def contracts(db: Path) -> dict[str, dict[str, Any]]:
         return {row["contract_id"]: dict(row) for row in conn.execute("SELECT * FROM contracts")}
 
 
-def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_asset_dag_marks_them_signed(
+def watcher_states(stack: AirflowStack) -> list[dict[str, Any]]:
+    """The event triggers' seen-states, as the triggerer keeps them in Airflow 3.3's asset state store."""
+    database = Path(stack.env["AIRFLOW_HOME"]) / "airflow.db"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+        rows = db.execute("SELECT value FROM asset_state_store WHERE key LIKE 'legallymail-events:%'").fetchall()
+    return [json.loads(value) for (value,) in rows]
+
+
+def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_asset_dags_archive_and_mark(
     api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer, places: dict[str, Path]
 ) -> None:
     # Signers who sign only when the test says so (+nosign, then the control API): the restart comes first.
@@ -48,8 +58,15 @@ def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_as
     e2e_sandbox.set_speed(1.0)
     with closing(open_contracts(str(places["contracts_db"]))) as db, db:
         db.execute("UPDATE contracts SET email = replace(email, '@', '+nosign@')")
-    for dag_id in (SIGNING, SIGNED_UPDATE):
+    for dag_id in (SIGNING, SIGNED_UPDATE, EVENTS):
         api.wait_for_dag(dag_id)
+    # The watcher runs once its DAG is unpaused; it announces what happens after its first look (its baseline).
+    api.set_paused(EVENTS, False)
+    api.wait(
+        "the signature watcher's baseline in the asset state store",
+        lambda: True if any(state.get("initialized") for state in watcher_states(stack)) else None,
+        timeout=120,
+    )
     api.set_paused(SIGNED_UPDATE, False)  # a paused consumer would not be queued by the asset events
     api.set_paused(SIGNING, False)  # @daily, catchup=False: the scheduler starts the latest day's run at once
 
@@ -100,6 +117,24 @@ def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_as
     assert sorted(marked) == sorted(uuids)  # each contract marked once, however the events were batched
     for row in contracts(places["contracts_db"]).values():
         assert verify_archive(row["manifest"]).ok
+
+    # With no waiting task: the watcher announced each signature once, across the triggerer restart, and
+    # the scheduler started one run per signed contract (the watcher spaces its events), each archiving it.
+    def events_archived() -> list[dict[str, Any]] | None:
+        runs = api.runs(EVENTS)
+        if len(runs) < len(uuids) or any(r["state"] not in RUN_TERMINAL for r in runs):
+            return None
+        return runs
+
+    runs = api.wait("a run of example_signed_contract_events per signed contract", events_archived, timeout=240)
+    assert [(r["state"], r["run_type"]) for r in runs] == [("success", "asset_triggered")] * len(uuids)
+    recorded = [line for r in runs for line in api.xcom(EVENTS, r["dag_run_id"], "record_signed")]
+    assert sorted(line["uuid"] for line in recorded) == sorted(uuids)  # each contract archived once
+    for line in recorded:
+        assert Path(line["manifest"]).parent == places["evidence_dir"] / "contracts" / line["uuid"]
+        assert verify_archive(line["manifest"]).ok
+    (state,) = watcher_states(stack)
+    assert all(state["items"][uuid]["emitted"] == ["signed"] for uuid in uuids)
 
 
 def test_both_connection_types_offer_their_form_fields(api: AirflowApi) -> None:

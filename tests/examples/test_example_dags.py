@@ -34,6 +34,8 @@ def test_every_example_dag_imports_with_a_docstring_shown_in_the_ui(example_dags
 
 def test_every_example_dag_runs_to_success(examples: dict[str, Any]) -> None:
     outcomes = {dag_id: states(run(dag)) for dag_id, dag in sorted(examples.items())}
+    # A manual run of the AssetWatcher's DAG has no event: its mapped archive has nothing to map over.
+    assert outcomes["example_signed_contract_events"].pop("archive_contract") == ("skipped", 0)
     failed = {dag_id: got for dag_id, got in outcomes.items() if any(s != "success" for s, _ in got.values())}
     assert not failed, f"example DAGs with tasks that did not succeed: {failed}"
 

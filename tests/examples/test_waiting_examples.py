@@ -2,7 +2,8 @@
 
 ``example_certified_email`` (read by all, certificates archived),
 ``example_contract_signing`` with ``example_contract_signed_update`` fed the producer's asset events as the
-scheduler would feed them (``demo.assets``).
+scheduler would feed them (``demo.assets``), and ``example_signed_contract_events`` fed the events its
+``AssetWatcher`` fired while the contracts were signed (``demo.watchers``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.assets import run_with_asset_events
+from demo.watchers import Watchers, asset_watchers
 from tests.dag_runs import run, states, xcom
 
+SIGNED = "legallymail://signatures/signed"
 CONTRACT_EMAILS = {"ana.garcia@example.com", "bob.smith@example.com", "carla.rossi@example.com"}
 
 
@@ -86,3 +89,42 @@ def test_contract_signing_requests_waits_archives_then_the_asset_dag_marks_each_
     assert str(again.state) == "success"
     assert len(sandbox.received(api="legallymail", method="POST", path="/api/signature/send")) == 3
     assert xcom(run_with_asset_events(examples["example_contract_signed_update"]), "mark_signed") == []
+
+
+def test_signed_contract_events_archive_each_contract_the_watcher_announced_once(
+    examples: dict[str, Any], places: dict[str, Path], tmp_path: Path
+) -> None:
+    events_dag = examples["example_signed_contract_events"]
+    watched = asset_watchers([events_dag])
+    assert [(name, type(t).__name__, t.statuses) for name, t in watched] == [
+        (SIGNED, "SignatureEventTrigger", ["signed"])
+    ]
+    # As a triggerer runs it, started before the contracts are sent (a new watcher announces what follows).
+    with Watchers(watched, state_path=str(tmp_path / "seen"), event_spacing=0) as watchers:
+        watchers.wait_ready()
+        signing = run(examples["example_contract_signing"])
+        watchers.settle(quiet=3.0)
+    assert str(signing.state) == "success"
+    uuids = sorted(row["signature_uuid"] for row in contracts(places["contracts_db"]).values())
+    fired = watchers.events[SIGNED]
+    assert sorted(p["id"] for p in fired) == uuids  # one event per signed contract, none repeated
+    assert {(p["kind"], p["status"]) for p in fired} == {("signature", "signed")}
+
+    # Airflow may put several events in one run, or start one run per event: both archive each contract once.
+    first = run_with_asset_events(events_dag, {SIGNED: fired[:2]})
+    second = run_with_asset_events(events_dag, {SIGNED: fired[2:]})
+    recorded = []
+    for dag_run, count in ((first, 2), (second, 1)):
+        assert set(states(dag_run).values()) == {("success", 1)}, states(dag_run)
+        assert len(xcom(dag_run, "signed_contracts")) == count
+        for index in range(count):
+            (archive,) = xcom(dag_run, "archive_contract", map_index=index)["archives"]
+            assert archive["status"] == "signed" and set(archive["files"]) == {"original.pdf", "acta.pdf"}
+            assert Path(archive["location"]) == places["evidence_dir"] / "contracts" / archive["id"]
+            assert (archive["downloaded"], archive["already_present"]) == (0, 2)  # the signing DAG archived it
+        recorded += xcom(dag_run, "record_signed")
+    assert sorted(r["uuid"] for r in recorded) == uuids
+    names = {row["signature_uuid"]: f"{key}.pdf" for key, row in contracts(places["contracts_db"]).items()}
+    for line in recorded:
+        assert line["document_name"] == names[line["uuid"]] and line["signed_at"]
+        assert verify_archive(line["manifest"]).ok

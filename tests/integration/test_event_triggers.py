@@ -3,7 +3,7 @@
 Without a scheduler and triggerer, the tests do what they do: run the watcher's trigger (rebuilt from its
 ``serialize()`` kwargs, as the triggerer does) in an event loop, turn each event into an asset event as
 ``Trigger.submit_event`` does (``extra={"from_trigger": True, "payload": ...}``), and run the consumer DAG
-with those events attached as the scheduler attaches them (``dag.test()``).
+with those events attached as the scheduler attaches them (``dag.test()``, through ``demo.assets``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.sandbox.pdf import render_pdf
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.waiting import poller
+from demo.assets import asset_uris, events_attached
+from demo.watchers import rebuilt
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
@@ -34,9 +36,9 @@ CONSUMER = """
         )
 
         signed = Asset("legallymail_signed", watchers=[AssetWatcher("signed", trigger=SignatureEventTrigger(
-            statuses=["signed"], poll_interval=5, state_path="{state}", ledger_path="{ledger}"))])
+            statuses=["signed"], poll_interval=5, event_spacing=0, state_path="{state}", ledger_path="{ledger}"))])
         read = Asset("legallymail_read", watchers=[AssetWatcher("read", trigger=CertifiedEmailEventTrigger(
-            statuses=["read"], poll_interval=5, state_path="{state}", ledger_path="{ledger}"))])
+            statuses=["read"], poll_interval=5, event_spacing=0, state_path="{state}", ledger_path="{ledger}"))])
 
         with DAG("on_outcome", schedule=(signed | read), start_date=pendulum.datetime(2024, 1, 1)) as dag:
 
@@ -62,15 +64,6 @@ def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServ
     monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
     sandbox.set_speed(SPEED)
     return sandbox
-
-
-def rebuilt(trigger: Any) -> Any:
-    """What a (re)started triggerer runs: the class rebuilt from ``serialize()``."""
-    import importlib
-
-    classpath, kwargs = trigger.serialize()
-    module, name = classpath.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)(**kwargs)
 
 
 def initialized(trigger: Any) -> bool:
@@ -137,40 +130,8 @@ def contract(hook: LegallyMailHook, signer: str) -> str:
     return hook.request_signature(pdf, "Contract.pdf", [{"name": "Signer", "email": signer}]).uuid
 
 
-def consume_like_the_triggerer(monkeypatch: pytest.MonkeyPatch, events: dict[str, list[dict[str, Any]]]) -> None:
-    """At the next ``dag.test()`` (once it has stored the DAG and its assets), turn each trigger event into an
-    asset event as ``Trigger.submit_event`` does, and attach them to the run as the scheduler does."""
-    from airflow.assets.manager import AssetManager
-    from airflow.models import dagrun
-    from airflow.models.asset import AssetEvent, AssetModel
-    from sqlalchemy import select
-
-    original = dagrun.get_or_create_dagrun
-
-    def with_events(*args: Any, **kwargs: Any) -> Any:
-        session = kwargs["session"]
-        for name, payloads in events.items():
-            asset = session.scalars(select(AssetModel).where(AssetModel.name == name)).one()
-            for body in payloads:
-                extra = {"from_trigger": True, "payload": body}
-                public = asset.to_serialized() if hasattr(asset, "to_serialized") else asset.to_public()  # 3.1
-                AssetManager.register_asset_change(asset=public, extra=extra, session=session)
-        session.flush()
-        dr = original(*args, **kwargs)
-        query = (
-            select(AssetEvent)
-            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
-            .where(AssetModel.name.in_(list(events)))
-        )
-        dr.consumed_asset_events.extend(session.scalars(query).all())
-        session.commit()
-        return dr
-
-    monkeypatch.setattr(dagrun, "get_or_create_dagrun", with_events)
-
-
 def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_email(
-    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     table = tmp_path / "crm.sqlite"
     body = CONSUMER.format(state=tmp_path / "state", ledger=tmp_path / "ledger", table=table, archive=tmp_path / "ev")
@@ -199,14 +160,12 @@ def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_ema
     assert signature["document_name"] == "Contract.pdf" and signature["documents"]["acta"]
     assert sandbox.legallymail_token not in repr(payloads)
 
-    consume_like_the_triggerer(
-        monkeypatch,
-        {
-            "legallymail_signed": [p for p in payloads if p["kind"] == "signature"],
-            "legallymail_read": [p for p in payloads if p["kind"] == "email"],
-        },
-    )
-    dag_run = run(dag)
+    fired = {
+        "legallymail_signed": [p for p in payloads if p["kind"] == "signature"],
+        "legallymail_read": [p for p in payloads if p["kind"] == "email"],
+    }
+    with events_attached(dag.dag_id, asset_uris(dag), fired):  # as the triggerer and the scheduler would
+        dag_run = run(dag)
     assert set(states(dag_run).values()) == {("success", 1)}
     archived = {(a["kind"], a["id"]) for a in xcom(dag_run, "archive")["archives"]}
     assert archived == {("signature", i) for i in sent["signature"][:2]} | {("email", i) for i in sent["email"]}

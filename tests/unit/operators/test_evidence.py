@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 import requests_mock as rm
 
 from airflow_provider_legallymail.compat import AirflowFailException
+from airflow_provider_legallymail.evidence.files import STALE_PART_SECONDS
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.exceptions import EvidenceIntegrityError
 from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, EvidenceLink
@@ -102,7 +105,9 @@ def test_an_interrupted_run_is_repaired_by_the_next_one(tmp_path: Path) -> None:
         with pytest.raises(Exception, match="gone for now"):
             archive(tmp_path, max_active_downloads=1)
         leftover = tmp_path / FOLDER / ".certificate-cm_rec2_abc-delivered.pdf.dead.part"
-        leftover.write_bytes(b"%PDF-half")  # what a killed worker leaves behind
+        leftover.write_bytes(b"%PDF-half")  # what a killed worker left behind, untouched since
+        stale = time.time() - STALE_PART_SECONDS - 1
+        os.utime(leftover, (stale, stale))
         m.get(second, content=api.files[second])
         result = archive(tmp_path)
     assert (result["downloaded"], result["already_present"]) == (1, 1)

@@ -18,7 +18,8 @@ from airflow_provider_legallymail.triggers.legallymail import (
 )
 from airflow_provider_legallymail.waiting import poller
 from airflow_provider_legallymail.waiting.targets import wait_spec
-from tests.integration.test_event_triggers import collect, contract, rebuilt
+from demo.watchers import rebuilt
+from tests.integration.test_event_triggers import collect, contract
 
 SPEED = 120.0
 
@@ -33,7 +34,12 @@ def fast(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, sleeps: list[f
 
 
 def kwargs(tmp_path: Path) -> dict[str, Any]:
-    return {"poll_interval": 5, "state_path": str(tmp_path / "state"), "ledger_path": str(tmp_path / "ledger")}
+    return {
+        "poll_interval": 5,
+        "event_spacing": 0,
+        "state_path": str(tmp_path / "state"),
+        "ledger_path": str(tmp_path / "ledger"),
+    }
 
 
 def test_signed_declined_and_expired_each_reach_their_own_watcher_on_one_poller(
