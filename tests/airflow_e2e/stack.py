@@ -9,7 +9,7 @@
 LocalExecutor on SQLite (what ``airflow standalone`` uses in Airflow 3), the simple auth manager with every
 request admin, ``test_connection`` enabled. Each component runs in its own session (process group), its
 output in ``<home>/logs/<component>.log``; ``stop``/``close`` signal the whole group (task workers too),
-SIGKILL after a grace period, also when a test fails. A log tail is in every error raised here.
+SIGKILL after a grace period, also when a test fails or pytest gets SIGTERM. A log tail is in every error raised here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import requests
 
@@ -47,6 +47,10 @@ def parse_time(value: str | None) -> datetime | None:
     return None if not value else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 class StackError(RuntimeError):
     """A component did not start, stopped, or answered wrongly; the message ends with its log's tail."""
 
@@ -60,6 +64,7 @@ class AirflowStack:
         self.port = free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._outputs: dict[str, IO[bytes]] = {}
+        self._sigterm: Any = signal.SIG_DFL
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "LEGALLYMAIL"))},
             "AIRFLOW_HOME": str(home / "airflow"),
@@ -162,12 +167,17 @@ class AirflowStack:
         self.stop()
 
     def __enter__(self) -> AirflowStack:
+        # A SIGTERM (a CI time limit) would end pytest with no clean-up: make it an interrupt, which unwinds.
+        self._sigterm = signal.signal(signal.SIGTERM, _interrupt)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            signal.signal(signal.SIGTERM, self._sigterm)
 
     # -- health --------------------------------------------------------------------------------------
     def health(self) -> dict[str, object] | None:
