@@ -8,12 +8,12 @@
    and points ``AIRFLOW_CONN_LEGALLYMAIL_DEFAULT`` / ``AIRFLOW_CONN_LEGITMAILER_DEFAULT`` at it;
 3. finds the DAGs in ``example_dags/`` (Airflow's DagBag: a new example file is picked up with no change
    here; an import error fails the demo) and runs each with ``airflow dags test <dag_id>`` in a subprocess
-   (deferred tasks run their triggers inline; ``demo.airflow_cli`` tells the sensors' poller the sandbox's
-   clock speed), its log in ``.demo/logs/<dag_id>.log``. The ``AssetWatcher`` triggers of the examples
-   run in this process meanwhile, as a triggerer runs them (``demo.watchers``), started before the DAGs
-   whose outcomes they watch. DAGs scheduled on an Asset run last, with ``dag.test()`` fed the events the
-   watchers fired and the asset events the others emitted (``demo.assets``: ``airflow dags test`` would
-   give them none);
+   (deferred tasks run their triggers inline; the connection's ``sandbox_speed`` extra tells the waits'
+   poller the sandbox's clock speed), its log in ``.demo/logs/<dag_id>.log``. The ``AssetWatcher``
+   triggers of the examples run in this process meanwhile, as a triggerer runs them (``demo.watchers``),
+   started before the DAGs whose outcomes they watch. DAGs scheduled on an Asset run last, with
+   ``dag.test()`` fed the events the watchers fired and the asset events the others emitted
+   (``demo.assets``: ``airflow dags test`` would give them none);
 4. prints what each watcher fired, what each run did (task states, tries, the ids, counts and statuses
    each task returned, the statuses the waits reached, the evidence archived and whether it verifies) and
    a final table. The exit status is 1 if any DAG did not succeed.
@@ -74,12 +74,13 @@ def run_order(dags: dict[str, Any]) -> list[tuple[str, bool]]:
     return sorted(((dag_id, bool(asset_uris(dag))) for dag_id, dag in dags.items()), key=lambda x: (x[1], x[0]))
 
 
-def run_airflow(args: list[str], log: Path, *, fast_waits: bool = False) -> float:
-    """Run ``airflow <args>`` (output to ``log``; with ``fast_waits`` through ``demo.airflow_cli``); returns
-    the seconds it took. Raises on failure."""
+def run_airflow(args: list[str], log: Path) -> float:
+    """Run ``airflow <args>`` (or, for ``--asset-events <dag_id> <file>``, ``python -m demo.assets``), its
+    output to ``log``; returns the seconds it took. Raises on failure."""
     started = time.monotonic()
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "demo.airflow_cli", *args] if fast_waits else [str(AIRFLOW), *args]
+    asset_run = args[:1] == ["--asset-events"]
+    command = [sys.executable, "-m", "demo.assets", *args[1:]] if asset_run else [str(AIRFLOW), *args]
     with log.open("w") as out:
         done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=REPO)
     if done.returncode != 0:
@@ -95,7 +96,7 @@ def run_example(dag_id: str, logs: Path, on_assets: bool = False) -> tuple[RunRe
     started = time.monotonic()
     asset_run = ["--asset-events", dag_id, str(TRIGGER_EVENTS)]
     try:
-        run_airflow(asset_run if on_assets else ["dags", "test", dag_id], log, fast_waits=True)
+        run_airflow(asset_run if on_assets else ["dags", "test", dag_id], log)
     except RuntimeError as exc:
         print(exc)
     seconds = time.monotonic() - started
@@ -137,9 +138,6 @@ def main() -> int:
         names = ", ".join(dag_id for dag_id, _ in order)
         print(f"{len(order)} example DAGs in {EXAMPLES_FOLDER.relative_to(REPO)}/: {names}\n")
         rows = []
-        from airflow_provider_legallymail.waiting import poller
-
-        poller.DEFAULT_CONFIG = poller.configured(speed=EXAMPLE_SPEED)  # this process's watchers, as airflow_cli
         with Watchers(asset_watchers(dags.values())) as watchers:
             watchers.wait_ready()
             print(watching_lines(watchers) + "\n")

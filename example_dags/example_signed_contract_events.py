@@ -62,9 +62,9 @@ with DAG(
         payloads: dict[str, dict[str, Any]] = {}
         for events in (triggering_asset_events or {}).values():
             for event in events:
-                body = event.extra.get("payload") or {}
-                if body.get("kind") == "signature":
-                    payloads.setdefault(body["event_id"], body)
+                body = event.extra.get("payload") or {}  # an event not from the watcher has none
+                if body.get("kind") == "signature" and body.get("id"):
+                    payloads.setdefault(body.get("event_id") or body["id"], body)
         return list(payloads.values())
 
     contracts = signed_contracts()
@@ -81,8 +81,8 @@ with DAG(
         return [
             {
                 "uuid": archive["id"],
-                "document_name": by_id[archive["id"]]["document_name"],
-                "signed_at": by_id[archive["id"]]["reached_at"],
+                "document_name": by_id.get(archive["id"], {}).get("document_name"),
+                "signed_at": by_id.get(archive["id"], {}).get("reached_at"),
                 "manifest": archive["manifest"],
                 "verified_files": sorted(archive["files"]),
             }

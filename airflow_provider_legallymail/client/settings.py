@@ -41,6 +41,7 @@ class ClientSettings:
     token_in_body: bool = False
     max_recipients: int = 10
     settle_seconds: float = 30.0
+    sandbox_speed: float = 1.0  # API seconds per real second: the sandbox's --speed; 1 for the real APIs
     conn_id: str | None = None  # named in connection errors
 
     def __post_init__(self) -> None:
@@ -172,5 +173,6 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         token_in_body=token_in_body,
         max_recipients=int(_number(extras, "max_recipients", 10, minimum=1, integer=True)),
         settle_seconds=_number(extras, "settle_seconds", 30.0, minimum=0, integer=False),
+        sandbox_speed=_number(extras, "sandbox_speed", 1.0, minimum=1, integer=False),
         conn_id=conn_id,
     )

@@ -27,7 +27,7 @@ from airflow_provider_legallymail.sandbox.runtime import Sandbox
 from airflow_provider_legallymail.sandbox.samples import SAMPLE_PDF_PATH
 
 STARTUP_TIMEOUT = 15.0
-LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body"})
+LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body", "sandbox_speed"})
 
 
 def uvicorn_config(sandbox: Sandbox, sock: socket.socket, log_level: str = "warning") -> uvicorn.Config:
@@ -141,8 +141,12 @@ class SandboxServer:
         """``AIRFLOW_CONN_LEGALLYMAIL_DEFAULT`` and ``AIRFLOW_CONN_LEGITMAILER_DEFAULT`` pointing here.
 
         ``extras`` go to both connections (except LegallyMail-only ones such as ``token_in_body``);
-        ``legitmailer_extra`` replaces them for the Legitmailer connection.
+        ``legitmailer_extra`` replaces them for the Legitmailer connection. A sandbox whose clock runs faster
+        than real time adds ``sandbox_speed`` to the LegallyMail connection, so waits count its seconds.
         """
+        speed = self.speed
+        if speed > 1 and "sandbox_speed" not in extras:
+            extras = {**extras, "sandbox_speed": speed}
         lt_extra = (
             dict(legitmailer_extra)
             if legitmailer_extra is not None
@@ -166,8 +170,9 @@ class SandboxServer:
         """The same two connections in Airflow's URI form, ``legitmailer://:KEY@127.0.0.1:PORT/legitmailer``:
         host and port of this server, the API's prefix as the path (which Airflow puts in ``schema``)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
+        speed = f"?sandbox_speed={self.speed:g}" if self.speed > 1 else ""  # as connection_env
         forms = (
-            ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "legallymail", self.legallymail_token, LEGALLYMAIL_PREFIX),
+            ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "legallymail", self.legallymail_token, LEGALLYMAIL_PREFIX + speed),
             ("AIRFLOW_CONN_LEGITMAILER_DEFAULT", "legitmailer", self.legitmailer_token, LEGITMAILER_PREFIX),
         )
         return {
@@ -206,6 +211,11 @@ class SandboxServer:
     def advance(self, seconds: float) -> dict[str, Any]:
         result: dict[str, Any] = self.control("POST", "/clock/advance", {"seconds": seconds})
         return result
+
+    @property
+    def speed(self) -> float:
+        """Sandbox seconds per real second, as the running clock has it (0: frozen); before start, the config's."""
+        return float(self.sandbox.clock.speed if self.sandbox is not None else self.config.speed)
 
     def set_speed(self, factor: float) -> None:
         self.control("POST", "/speed", {"factor": factor})

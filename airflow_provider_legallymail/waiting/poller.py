@@ -60,7 +60,8 @@ class PollerConfig:
     list_interval: float = 15.0  # the shortest interval between two requests of one list endpoint
     cap: float = 1800.0  # the longest sleep between two looks at the watches
     error_backoff_cap: float = 300.0
-    speed: float = 1.0  # API seconds per real second: the sandbox's --speed; 1 against the real API
+    speed: float = 1.0  # API seconds per real second: the sandbox's --speed (default: the connection's
+    # sandbox_speed extra); 1 against the real API
 
 
 DEFAULT_CONFIG = PollerConfig()
@@ -197,8 +198,16 @@ class Poller:
         while await self._step():
             pass
 
+    def _adopt_speed(self, speed: float) -> None:
+        """Count API seconds at the connection's ``sandbox_speed`` unless the config already sets a speed."""
+        if speed != 1.0 and self.config.speed == 1.0:
+            now = self.now()
+            self.config = replace(self.config, speed=speed)
+            self._t0, self._t0_api = time.monotonic(), now  # the clock stays continuous
+
     def _prepare_budget(self) -> None:
         client = self._hook.get_conn()
+        self._adopt_speed(client.settings.sandbox_speed)
         rpm = client.settings.requests_per_minute
         self._reserve = self.config.reserve if self.config.reserve is not None else max(1, rpm // 5)
         if self.config.speed != 1.0 and client.budget.enabled:  # the sandbox's scaled minute

@@ -53,9 +53,9 @@ def test_contract_signing_waits_deferred_survives_a_triggerer_restart_and_the_as
     api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer, places: dict[str, Path]
 ) -> None:
     # Signers who sign only when the test says so (+nosign, then the control API): the restart comes first.
-    # The triggerer's poller counts real seconds: with the sandbox clock in step, a request a few seconds old
-    # is re-checked every 15 s (at x120 it would look hours old and be re-checked every half hour).
-    e2e_sandbox.set_speed(1.0)
+    # The sandbox runs at x120 and the connections say so (sandbox_speed): the triggerer's poller counts its
+    # seconds, as it does for a user running `legallymail-sandbox --speed 120` beside `airflow standalone`.
+    assert json.loads(stack.env["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])["extra"]["sandbox_speed"] == e2e_sandbox.speed
     with closing(open_contracts(str(places["contracts_db"]))) as db, db:
         db.execute("UPDATE contracts SET email = replace(email, '@', '+nosign@')")
     for dag_id in (SIGNING, SIGNED_UPDATE, EVENTS):

@@ -64,6 +64,7 @@ def examples(
     Contact-list snapshots (kept under ``$AIRFLOW_HOME``) describe the sandbox of an earlier test: removed.
     """
     sandbox.set_speed(EXAMPLE_SPEED)
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=EXAMPLE_SPEED))  # as demo.airflow_cli
+    # The connections (set by `connect`) predate the speed-up: their sandbox_speed extra is not set.
+    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=EXAMPLE_SPEED))
     shutil.rmtree(Path(os.environ["AIRFLOW_HOME"]) / "legallymail" / "contact-snapshots", ignore_errors=True)
     return example_dags

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from airflow_provider_legallymail.sandbox import cli
+from airflow_provider_legallymail.sandbox.server import SandboxServer
 
 LAUNCH = "from airflow_provider_legallymail.sandbox.cli import main; raise SystemExit(main())"
 
@@ -85,3 +86,21 @@ def test_help_says_where_the_samples_are(capsys: pytest.CaptureFixture[str]) -> 
     assert "GET /_sandbox/samples " in text and "GET /_sandbox/samples/contract.pdf" in text
     assert "registration (username)" in text and "newsletter (bmV3c2xldHRlcg: first_name, city)" in text
     assert "--read-certificates {read_only,delivered_and_read}" in text
+
+
+@pytest.mark.parametrize("form", ["json", "uri"])
+def test_a_sped_up_sandbox_prints_connections_that_carry_its_speed(form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+    from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+
+    described = SandboxServer(cli.config_from(cli.parse_args(["--speed", "60"])), port=8765)
+    printed = cli.banner(described)
+    lines = printed.splitlines()
+    exports = [line.lstrip("# ") for line in lines if line.lstrip("# ").startswith("export AIRFLOW_CONN_")]
+    chosen = exports[:2] if form == "json" else exports[2:]
+    for line in chosen:
+        name, value = shlex.split(line)[1].split("=", 1)
+        monkeypatch.setenv(name, value)
+    legallymail = LegallyMailHook().settings
+    assert (legallymail.sandbox_speed, legallymail.base_url) == (60.0, "http://127.0.0.1:8765/legallymail")
+    assert LegitmailerHook().settings.base_url == "http://127.0.0.1:8765/legitmailer"

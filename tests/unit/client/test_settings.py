@@ -89,3 +89,12 @@ def test_missing_token_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch)
 def test_test_connection_reports_a_missing_connection() -> None:
     ok, message = LegallyMailHook("does_not_exist").test_connection()
     assert not ok and "does_not_exist" in message
+
+
+def test_sandbox_speed_is_read_and_refused_below_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    local = "http://127.0.0.1:1"
+    monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", local, sandbox_speed=60))
+    assert LegallyMailHook().settings.sandbox_speed == 60.0
+    monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", local, sandbox_speed=0.5))
+    with pytest.raises(ConfigurationError, match=r"extra 'sandbox_speed'.*below the minimum 1"):
+        _ = LegallyMailHook().settings

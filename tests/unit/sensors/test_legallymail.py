@@ -77,7 +77,7 @@ class ScriptedHook:
         self.states = states
         self.calls = 0
         budget = SimpleNamespace(enabled=True, free_slots=lambda: (100, 0.0), acquire=lambda: 0.0)
-        settings = SimpleNamespace(requests_per_minute=10, base_url="https://legallymail.com")
+        settings = SimpleNamespace(requests_per_minute=10, base_url="https://legallymail.com", sandbox_speed=1.0)
         self.conn = SimpleNamespace(budget=budget, settings=settings)
 
     def get_conn(self) -> Any:

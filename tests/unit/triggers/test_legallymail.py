@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator
@@ -18,6 +18,7 @@ from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 from airflow_provider_legallymail.waiting import poller
 from airflow_provider_legallymail.waiting.targets import wait_spec
+from demo.watchers import rebuilt
 
 SPEED = 120.0  # sandbox seconds per real second: a read (30 s) arrives in 0.25 s
 
@@ -42,14 +43,6 @@ async def first_event(trigger: LegallyMailWaitTrigger) -> dict[str, Any]:
 
 def payload(trigger: LegallyMailWaitTrigger) -> dict[str, Any]:
     return asyncio.run(first_event(trigger))
-
-
-def rebuilt(trigger: LegallyMailWaitTrigger) -> LegallyMailWaitTrigger:
-    """What a restarted triggerer does: import the class path and call it with the serialized kwargs."""
-    path, kwargs = trigger.serialize()
-    module, _, name = path.rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
-    return cls(**kwargs)  # type: ignore[no-any-return]
 
 
 def test_serialize_round_trips_and_a_restarted_triggerer_resumes_the_same_wait(
@@ -166,3 +159,31 @@ def test_the_deadline_ends_the_wait_with_a_timeout_event(fast: SandboxServer) ->
     spec = wait_spec("email", tracking_id, "read", deadline=time.time() + 0.5)
     event = payload(LegallyMailWaitTrigger(spec.to_json()))
     assert event["status"] == "timeout" and tracking_id in event["message"]
+
+
+async def poller_speed(conn_id: str) -> float:
+    """The API-seconds rate of the shared poller for ``conn_id`` once it has read its connection."""
+    async with poller.shared_poller(conn_id) as shared:
+        for _ in range(600):  # a safety bound, not a timing assertion
+            if shared._hook is not None and shared._reserve:
+                break
+            await asyncio.sleep(0.01)
+        return shared.config.speed
+
+
+def test_a_sped_up_sandbox_tells_the_waits_its_speed_through_the_connection(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.set_speed(SPEED)  # as `legallymail-sandbox --speed 120`: its printed connections carry the speed
+    env = sandbox.connection_env()
+    assert json.loads(env["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])["extra"] == {"sandbox_speed": SPEED}
+    assert json.loads(env["AIRFLOW_CONN_LEGITMAILER_DEFAULT"])["extra"] == {}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert poller.DEFAULT_CONFIG.speed == 1.0
+    assert asyncio.run(poller_speed("legallymail_default")) == SPEED  # an hour-old request is an hour old
+
+    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=30.0))  # a set speed stays
+    assert asyncio.run(poller_speed("legallymail_default")) == 30.0
+    sandbox.set_speed(1.0)
+    assert json.loads(sandbox.connection_env()["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])["extra"] == {}
