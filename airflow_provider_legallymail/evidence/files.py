@@ -120,7 +120,7 @@ def write_bytes(final: Any, data: bytes) -> None:
         publish(staging, final)
 
 
-def remove_parts(final: Any, now: float | None = None) -> int:
+def remove_parts(final: Any) -> int:
     """Remove temporary files an interrupted earlier run left for ``final`` (local folders only).
 
     Only parts untouched for ``STALE_PART_SECONDS``: a younger one may be another archive writing the same
@@ -130,7 +130,7 @@ def remove_parts(final: Any, now: float | None = None) -> int:
         return 0
     folder = os.path.dirname(final.path)
     prefix = f".{final.name}."
-    cutoff = (time.time() if now is None else now) - STALE_PART_SECONDS
+    cutoff = time.time() - STALE_PART_SECONDS
     removed = 0
     with contextlib.suppress(FileNotFoundError):
         for name in os.listdir(folder):

@@ -191,6 +191,8 @@ class Poller:
         try:
             if self._hook is None:
                 self._hook = await load_hook(self.conn_id)
+            settings = await asyncio.to_thread(lambda: self._hook.get_conn().settings)
+            self._adopt_speed(settings.sandbox_speed)  # on the loop: subscribe() reads the clock meanwhile
             await asyncio.to_thread(self._prepare_budget)
         except Exception as exc:  # no connection, a bad extra: every wait on it fails
             self._fail_all(exc)
@@ -207,7 +209,6 @@ class Poller:
 
     def _prepare_budget(self) -> None:
         client = self._hook.get_conn()
-        self._adopt_speed(client.settings.sandbox_speed)
         rpm = client.settings.requests_per_minute
         self._reserve = self.config.reserve if self.config.reserve is not None else max(1, rpm // 5)
         if self.config.speed != 1.0 and client.budget.enabled:  # the sandbox's scaled minute
