@@ -15,6 +15,7 @@ from typing import Any
 
 SCALARS = (str, int, float, bool)
 MAX_ITEMS = 5
+RECORD_FIELDS = 4
 
 
 @dataclass
@@ -124,11 +125,25 @@ def archive_lines(archives: list[Any]) -> list[str]:
     return lines
 
 
+def _records(records: list[dict[str, Any]]) -> list[str]:
+    """A list of records (an event payload per contract, a line per archive): the first few scalar fields of
+    each, one line per record."""
+    lines = []
+    for record in records[:MAX_ITEMS]:
+        scalars = [f"{key} {value}" for key, value in record.items() if isinstance(value, SCALARS)]
+        lines.append(", ".join(scalars[:RECORD_FIELDS]) + (", ..." if len(scalars) > RECORD_FIELDS else ""))
+    if len(records) > MAX_ITEMS:
+        lines.append(f"... ({len(records)} in all)")
+    return lines
+
+
 def returned_lines(returned: Any) -> list[str]:
     """The ids, counts and statuses of a task's XCom: its scalars on one line, then one line per list or map;
     what a wait reached and what an archive kept, with its verification."""
     if returned is None:
         return []
+    if isinstance(returned, list) and returned and all(isinstance(item, dict) for item in returned):
+        return _records(returned)
     if not isinstance(returned, dict):
         shown = _short(returned)
         return [shown] if shown is not None else []

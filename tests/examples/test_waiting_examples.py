@@ -17,6 +17,7 @@ from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.assets import run_with_asset_events
+from demo.runs import read_run, summary_lines
 from demo.watchers import Watchers, asset_watchers
 from tests.dag_runs import run, states, xcom
 
@@ -128,3 +129,8 @@ def test_signed_contract_events_archive_each_contract_the_watcher_announced_once
     for line in recorded:
         assert line["document_name"] == names[line["uuid"]] and line["signed_at"]
         assert verify_archive(line["manifest"]).ok
+    run_result = read_run(events_dag.dag_id, first.run_id)
+    assert run_result is not None
+    summary = "\n".join(summary_lines(run_result))  # what make demo prints for the run
+    for line in xcom(first, "record_signed"):
+        assert f"uuid {line['uuid']}, document_name {line['document_name']}, signed_at {line['signed_at']}" in summary
