@@ -10,6 +10,7 @@ from airflow.sdk import BaseOperatorLink
 LINKS_XCOM_KEY = "legallymail_links"
 LINKS_ATTRIBUTE = "legallymail_links"  # the same URLs, kept on the operator by the execute that pushed them
 EVIDENCE_LINKS_XCOM_KEY = "legallymail_evidence_links"
+EVIDENCE_LINKS_ATTRIBUTE = "legallymail_evidence_links"  # the same list, kept on the task that pushed it
 MAX_EVIDENCE_LINKS = 20
 
 
@@ -48,8 +49,9 @@ class EvidenceLink(BaseOperatorLink):
     """The ``index``-th certificate / original / acta a task saw, at the URL the API gave for it.
 
     A task pushes ``[{"label": "read certificate, ana@example.com", "url": ...}, ...]`` to XCom
-    ``legallymail_evidence_links`` (URLs without any token); link ``Evidence N`` opens the N-th. Use
-    ``operator_extra_links = evidence_links()`` on any operator or sensor that pushes that list.
+    ``legallymail_evidence_links`` (URLs without any token), and keeps it in its attribute of that name
+    (``EVIDENCE_LINKS_ATTRIBUTE``, ``[]`` until then); link ``Evidence N`` opens the N-th. Use
+    ``operator_extra_links = evidence_links()`` on any operator or sensor that does so.
     """
 
     index: int = 0
@@ -63,9 +65,11 @@ class EvidenceLink(BaseOperatorLink):
         return f"_link_EvidenceLink_{self.index}"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
+        entries = getattr(operator, EVIDENCE_LINKS_ATTRIBUTE, None)
+        if not isinstance(entries, list):  # Airflow asks the task that just ran, in its process: no XCom read,
+            from airflow.sdk.execution_time.xcom import XCom  # so a sensor that deferred logs no error
 
-        entries = XCom.get_value(ti_key=ti_key, key=EVIDENCE_LINKS_XCOM_KEY) or []
+            entries = XCom.get_value(ti_key=ti_key, key=EVIDENCE_LINKS_XCOM_KEY) or []
         if not isinstance(entries, list) or self.index >= len(entries) or not isinstance(entries[self.index], dict):
             return ""
         return str(entries[self.index].get("url") or "")

@@ -109,10 +109,11 @@ with DAG(
     def record_requests(sent: Any) -> int:
         """Store each request's uuid: the contract is now awaiting its signature.
 
-        ``sent``: the mapped requests' return values (a lazy sequence of ``{"uuid", "document_name", ...}``).
+        ``sent``: the mapped requests' return values (a lazy sequence of ``{"uuid", "document_name", ...}``;
+        ``sent[:]`` reads them in one request, where iterating would probe one past the end).
         """
         with closing(open_contracts()) as db, db:
-            for request in sent:
+            for request in sent[:]:
                 db.execute(
                     "UPDATE contracts SET status = 'awaiting_signature', signature_uuid = ? WHERE contract_id = ?",
                     (request["uuid"], request["document_name"].removesuffix(".pdf")),
@@ -130,7 +131,7 @@ with DAG(
     @task(outlets=[SIGNED_CONTRACTS])
     def announce_signed(archived: Any, *, outlet_events: Any = None) -> int:
         """One asset event for the run, listing every contract archived; returns how many."""
-        archives = [archive for returned in archived for archive in returned["archives"]]
+        archives = [archive for returned in archived[:] for archive in returned["archives"]]
         outlet_events[SIGNED_CONTRACTS].extra = {
             "archives": [{key: archive[key] for key in EVENT_KEYS} for archive in archives]
         }

@@ -86,7 +86,7 @@ with DAG(
                 "manifest": archive["manifest"],
                 "verified_files": sorted(archive["files"]),
             }
-            for returned in archived
+            for returned in archived[:]  # the mapped archives' return values, read in one request
             for archive in returned["archives"]
         ]
 

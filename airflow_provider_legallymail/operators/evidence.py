@@ -65,6 +65,7 @@ class ArchiveEvidenceOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.legallymail_evidence_links: list[dict[str, str]] = []  # links.EVIDENCE_LINKS_ATTRIBUTE
         self.evidence = evidence
         self.destination = destination
         self.layout = layout
@@ -123,6 +124,7 @@ class ArchiveEvidenceOperator(BaseOperator):
             if room > 0:
                 links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files[:room])
                 ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+                self.legallymail_evidence_links = list(links)
 
         archiver = Archiver(self.hook, folders.__getitem__, max_active=max_active, now=_now, on_item=saw)
         results = archiver.run(targets)

@@ -81,6 +81,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         self.ledger_path = ledger_path
         self.explicit_timeout = timeout is not None
         self._seen: dict[str, Any] = {}
+        self.legallymail_evidence_links: list[dict[str, str]] = []  # links.EVIDENCE_LINKS_ATTRIBUTE
 
     def _selection(self) -> Any:
         return getattr(self, self.selection_field) if self.selection_field else "all"
@@ -118,6 +119,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
         links = evidence_link_entries(event["result"], MAX_EVIDENCE_LINKS) if reached else []
         context["ti"].xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+        self.legallymail_evidence_links = links
         return finish(event, soft_fail=self.soft_fail, log=self.log)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:

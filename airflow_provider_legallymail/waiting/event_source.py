@@ -108,7 +108,7 @@ class EventSource:
                         yield event
                     await self._save()
                     wake = min([next_scan, *self.expiries.values()]) - poller.now()
-                    got = await self._next(max(0.0, wake) / poller.config.speed)
+                    got = await self._next(max(0.0, wake) / poller.speed)
                     if got is None:
                         continue
                     tag, item = got

@@ -60,8 +60,8 @@ class PollerConfig:
     list_interval: float = 15.0  # the shortest interval between two requests of one list endpoint
     cap: float = 1800.0  # the longest sleep between two looks at the watches
     error_backoff_cap: float = 300.0
-    speed: float = 1.0  # API seconds per real second: the sandbox's --speed (default: the connection's
-    # sandbox_speed extra); 1 against the real API
+    speed: float = 1.0  # API seconds per real second, clock and budgets: a sandbox whose rate window is scaled
+    # too (tests, bench); 1: the connection's sandbox_speed extra sets the clock alone
 
 
 DEFAULT_CONFIG = PollerConfig()
@@ -115,6 +115,7 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self._t0 = time.monotonic()
         self._t0_api = time.time()
+        self.speed = config.speed  # API seconds per real second of this poller's clock
         self._failures = 0
         self._reserve = 0
         self._own_budget: Any = None
@@ -124,10 +125,10 @@ class Poller:
 
     # -- clock (API seconds) -----------------------------------------------------------------------
     def now(self) -> float:
-        return self._t0_api + (time.monotonic() - self._t0) * self.config.speed
+        return self._t0_api + (time.monotonic() - self._t0) * self.speed
 
     async def _sleep(self, api_seconds: float, wakeable: bool = False) -> None:
-        real = max(0.0, api_seconds) / self.config.speed if self.config.speed > 0 else api_seconds
+        real = max(0.0, api_seconds) / self.speed if self.speed > 0 else api_seconds
         if not wakeable:
             await asyncio.sleep(real)
             return
@@ -201,10 +202,13 @@ class Poller:
             pass
 
     def _adopt_speed(self, speed: float) -> None:
-        """Count API seconds at the connection's ``sandbox_speed`` unless the config already sets a speed."""
+        """Count API seconds at the connection's ``sandbox_speed`` unless the config already sets a speed.
+
+        Only the clock (ages, intervals): request budgets stay per real minute, as the sandbox's rate limit
+        (``--rate-window``, real seconds) and the sends sharing the host budget count them."""
         if speed != 1.0 and self.config.speed == 1.0:
             now = self.now()
-            self.config = replace(self.config, speed=speed)
+            self.speed = speed
             self._t0, self._t0_api = time.monotonic(), now  # the clock stays continuous
 
     def _prepare_budget(self) -> None:
@@ -241,7 +245,7 @@ class Poller:
             return True
         pace = time.monotonic() - self._paced_until
         if not action.urgent and pace < 0:  # spread the poller's share evenly over the window
-            await self._sleep(-pace * self.config.speed, wakeable=True)
+            await self._sleep(-pace * self.speed, wakeable=True)
             return True
         interval = budget.window / max(1, budget.limit - self._reserve) if budget.enabled else 0.0
         self._paced_until = max(self._paced_until, time.monotonic() - interval) + interval  # no drift

@@ -13,6 +13,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.sandbox.server import SandboxServer
@@ -57,9 +59,11 @@ def test_certified_email_waits_until_all_three_read_then_archives_their_certific
 
 
 def test_contract_signing_requests_waits_archives_then_the_asset_dag_marks_each_contract_signed_once(
-    examples: dict[str, Any], places: dict[str, Path], sandbox: SandboxServer
+    examples: dict[str, Any], places: dict[str, Path], sandbox: SandboxServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
     signing = run(examples["example_contract_signing"])
+    log = "".join(capfd.readouterr())
+    assert "XCom not found" not in log  # no link lookup while deferred, no read past the mapped results
     assert all(state == ("success", 1) for state in states(signing).values()), states(signing)
     requests = sandbox.received(api="legallymail", method="POST", path="/api/signature/send")
     assert len(requests) == 3

@@ -33,7 +33,7 @@ def pdf(tmp_path: Path) -> Path:
 
 
 def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
-    sandbox: SandboxServer, pdf: Path
+    sandbox: SandboxServer, pdf: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY
 
@@ -56,6 +56,8 @@ def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
         """,
     )
     dag_run = run(dag)
+    captured = capfd.readouterr()
+    assert "XCom not found" not in captured.out + captured.err  # deferring, a sensor has no link to look up
     assert set(states(dag_run).values()) == {("success", 1)}
     for suffix in ("deferred", "rescheduled"):
         read = xcom(dag_run, f"read_{suffix}")
@@ -79,6 +81,7 @@ def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
         links = xcom(dag_run, f"read_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
         certificates = [c["url"] for r in read["recipients"] for c in r["certificates"]]
         assert [link["url"] for link in links] == certificates  # each certificate the sensor saw, in order
+        assert xcom(dag_run, f"read_{suffix}", key="_link_EvidenceLink_0") == certificates[0]  # as the UI shows
         assert any(link["label"].startswith("read certificate, bob@example.com") for link in links)
         signed = xcom(dag_run, f"signed_{suffix}")
         documents = next(iter(signed["documents"].values()))

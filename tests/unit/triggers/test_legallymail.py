@@ -161,14 +161,15 @@ def test_the_deadline_ends_the_wait_with_a_timeout_event(fast: SandboxServer) ->
     assert event["status"] == "timeout" and tracking_id in event["message"]
 
 
-async def poller_speed(conn_id: str) -> float:
-    """The API-seconds rate of the shared poller for ``conn_id`` once it has read its connection."""
+async def poller_clock(conn_id: str) -> tuple[float, float]:
+    """The shared poller's clock speed (API seconds per real second) for ``conn_id`` once it has read its
+    connection, and the real seconds of its request budget's window."""
     async with poller.shared_poller(conn_id) as shared:
         for _ in range(600):  # a safety bound, not a timing assertion
             if shared._hook is not None and shared._reserve:
                 break
             await asyncio.sleep(0.01)
-        return shared.config.speed
+        return shared.speed, shared._budget().window
 
 
 def test_a_sped_up_sandbox_tells_the_waits_its_speed_through_the_connection(
@@ -181,9 +182,10 @@ def test_a_sped_up_sandbox_tells_the_waits_its_speed_through_the_connection(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert poller.DEFAULT_CONFIG.speed == 1.0
-    assert asyncio.run(poller_speed("legallymail_default")) == SPEED  # an hour-old request is an hour old
+    # An hour-old request is an hour old; the budget stays 10 per real minute, as the sandbox's rate limit.
+    assert asyncio.run(poller_clock("legallymail_default")) == (SPEED, 60.0)
 
     monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=30.0))  # a set speed stays
-    assert asyncio.run(poller_speed("legallymail_default")) == 30.0
+    assert asyncio.run(poller_clock("legallymail_default")) == (30.0, 2.0)  # its budget scaled with it
     sandbox.set_speed(1.0)
     assert json.loads(sandbox.connection_env()["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])["extra"] == {}
