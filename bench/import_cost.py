@@ -26,6 +26,7 @@ CASES = {
         "airflow_provider_legallymail.notifications.legallymail",
     ],
     "airflow-provider-legallymail sensors": ["airflow_provider_legallymail.sensors.legallymail"],
+    "airflow-provider-legallymail event triggers": ["airflow_provider_legallymail.triggers.legallymail"],
     "airflow-provider-legallymail every operator and sensor": [
         "airflow_provider_legallymail.operators.legallymail",
         "airflow_provider_legallymail.operators.legitmailer",
