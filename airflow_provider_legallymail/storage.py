@@ -29,8 +29,8 @@ def airflow_home_url(folder: str) -> str:
     return f"file://{os.path.abspath(home)}/legallymail/{folder}"
 
 
-def configured_location(option: str, folder: str) -> str:
-    """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``), else ``airflow_home_url(folder)``."""
+def configured_value(option: str) -> str | None:
+    """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``) when set, else None."""
     configured = os.environ.get(f"AIRFLOW__LEGALLYMAIL__{option.upper()}")
     if not configured:
         try:
@@ -39,7 +39,12 @@ def configured_location(option: str, folder: str) -> str:
             configured = conf.get("legallymail", option, fallback=None)
         except Exception:  # pragma: no cover - configuration unavailable
             configured = None
-    return configured or airflow_home_url(folder)
+    return configured or None
+
+
+def configured_location(option: str, folder: str) -> str:
+    """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``), else ``airflow_home_url(folder)``."""
+    return configured_value(option) or airflow_home_url(folder)
 
 
 def location(base: Any, *parts: str) -> Any:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from airflow_provider_legallymail import __version__
+from airflow_provider_legallymail.client.attempts import going_out
 from airflow_provider_legallymail.client.budget import RequestBudget
 from airflow_provider_legallymail.client.retry import (
     GATEWAY_STATUSES,
@@ -200,6 +201,8 @@ class ApiClient:
                 log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
             started = time.monotonic()
             sent_at = time.time()  # when this attempt goes out: a lost answer settles from here
+            if not may_repeat:
+                going_out(sent_at)
             try:
                 response = self.session.request(
                     method,

@@ -35,8 +35,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from airflow_provider_legallymail.client.attempts import sending
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
 from airflow_provider_legallymail.exceptions import MailApiError, OutcomeUnknownError, proves_not_processed
@@ -121,17 +123,15 @@ class Deliverer:
         state = previous["state"] if previous is not None else None
         if self.on_retry is OnRetry.RESEND and (self.resend_accepted or state is not AttemptState.ACCEPTED):
             return self._send(unit)
-        if previous is None:
-            if self.try_number > 1 and not self._has_evidence():
-                return self._without_evidence(unit)
-            return self._send(unit)
-        if state is AttemptState.NOT_PROCESSED:
+        if previous is not None and state is AttemptState.ACCEPTED and self.on_retry is not OnRetry.FAIL:
+            log.info("%s %s: adopting what try %s sent", unit.kind, unit.key, previous.get("try"))
+            return {**previous["result"], "adopted": True}
+        if not self.ledger.proves(unit.key, self.try_number):
+            return self._without_evidence(unit, previous)
+        if previous is None or state is AttemptState.NOT_PROCESSED:
             return self._send(unit)
         if self.on_retry is OnRetry.FAIL:
             self._fail(unit, f"an earlier try left it {previous['state'].value!r} and on_retry='fail'")
-        if state is AttemptState.ACCEPTED:
-            log.info("%s %s: adopting what try %s sent", unit.kind, unit.key, previous.get("try"))
-            return {**previous["result"], "adopted": True}
         return self._reconcile(
             unit,
             previous.get("request") or unit.request,
@@ -140,18 +140,19 @@ class Deliverer:
         )
 
     # -- decisions ---------------------------------------------------------------------------------
-    def _has_evidence(self) -> bool:
-        """Did an earlier try of this task instance reach ``execute`` and leave a readable record?"""
-        return self.ledger.readable and any(t < self.try_number for t in self.ledger.tries)
-
-    def _without_evidence(self, unit: SendUnit) -> dict[str, Any]:
+    def _without_evidence(self, unit: SendUnit, previous: dict[str, Any] | None) -> dict[str, Any]:
+        """The ledger lacks an earlier try (``SendLedger.proves``): look the unit up since the run began."""
+        missing = [t for t in range(1, self.try_number) if t not in self.ledger.tries]
         where = (
-            f"this is try {self.try_number} but no earlier try left a readable record at {self.ledger.path} "
-            "(it failed before execute, or the ledger is not on storage shared by all workers)"
+            f"this is try {self.try_number} but the record at {self.ledger.where} "
+            + (f"has nothing from try {', '.join(map(str, missing))}" if missing else "is unreadable")
+            + " (it failed before execute, or ran where this record is not kept: a ledger on one worker's disk)"
         )
         if self.on_retry is OnRetry.FAIL:
             self._fail(unit, f"{where} and on_retry='fail'")
-        return self._reconcile(unit, unit.request, self.run_started, reason=where)
+        request = (previous or {}).get("request") or unit.request
+        sent = _parse((previous or {}).get("sent_at")) or _parse((previous or {}).get("at"))
+        return self._reconcile(unit, request, self.run_started, reason=where, sent=sent, covers_earlier=True)
 
     def _reconcile(
         self,
@@ -162,11 +163,13 @@ class Deliverer:
         sent: datetime | None = None,
         *,
         resend: bool = True,
+        covers_earlier: bool = False,
     ) -> dict[str, Any]:
         """Look up an attempt begun at ``since`` whose POST went out at ``sent`` (when known, else ``since``).
 
         Found: adopt it. Provably absent: send it now, or with ``resend=False`` record it as not processed,
-        so that the next try sends it without a look-up the list may no longer reach.
+        so that the next try sends it without a look-up the list may no longer reach. ``covers_earlier``:
+        the look-up reaches back over every earlier try (``since`` is the run's start), and the ledger says so.
         """
         if unit.lookup is None or since is None:
             self._fail(
@@ -179,7 +182,7 @@ class Deliverer:
         found = unit.lookup(request, since)
         if found.summary is not None:
             log.info("%s %s: found the earlier send, adopting it", unit.kind, unit.key)
-            self.ledger.begin(unit.key, self.try_number, request)
+            self.ledger.begin(unit.key, self.try_number, request, covers_earlier=covers_earlier)
             self.ledger.finish(unit.key, AttemptState.ACCEPTED, result=found.summary)
             return {**found.summary, "adopted": True}
         if not found.covered:
@@ -193,7 +196,7 @@ class Deliverer:
             self.ledger.finish(unit.key, AttemptState.NOT_PROCESSED, error="provably absent after a lost answer")
             return {}
         log.info("%s %s: the earlier attempt provably did not go out; sending", unit.kind, unit.key)
-        return self._send(unit)
+        return self._send(unit, covers_earlier=covers_earlier)
 
     def _settle(self, unit: SendUnit, sent: datetime) -> None:
         """Wait until a POST that went out at ``sent`` can no longer be committed by the API."""
@@ -207,11 +210,12 @@ class Deliverer:
             )
             pause(wait)
 
-    def _send(self, unit: SendUnit) -> dict[str, Any]:
+    def _send(self, unit: SendUnit, *, covers_earlier: bool = False) -> dict[str, Any]:
         began = utcnow()
-        self.ledger.begin(unit.key, self.try_number, unit.request)
+        self.ledger.begin(unit.key, self.try_number, unit.request, covers_earlier=covers_earlier)
         try:
-            result = unit.send()
+            with sending(partial(self._going_out, unit.key)):
+                result = unit.send()
         except OutcomeUnknownError as exc:
             sent = _from_epoch(exc.sent_at)
             self.ledger.finish(unit.key, AttemptState.IN_DOUBT, error=str(exc), sent_at=sent)
@@ -236,6 +240,10 @@ class Deliverer:
         except Exception:  # the send went out: never fail the task (and so trigger a retry) over the record
             log.exception("%s %s was sent but the ledger could not record it", unit.kind, unit.key)
         return {**result, "adopted": False}
+
+    def _going_out(self, unit_key: str, at: float) -> None:
+        """Record when the POST goes out (after any wait for the budget): a lost send settles from there."""
+        self.ledger.mark_sending(unit_key, _from_epoch(at))
 
     def _fail(self, unit: SendUnit, why: str) -> NoReturn:
         raise AirflowFailException(f"{unit.kind} {unit.request}: not sending again: {why}")

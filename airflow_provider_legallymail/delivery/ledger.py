@@ -3,21 +3,36 @@
 XComs are cleared when a task instance starts a new try, so a try that may have sent a certified email
 writes down what it is about to send *before* sending, and what came back after. The next try reads it.
 
-Documents live under an ``ObjectStoragePath`` (``ledger_path`` argument, or the Airflow config option
-``[legallymail] ledger_path`` / ``AIRFLOW__LEGALLYMAIL__LEDGER_PATH``, default
-``file://$AIRFLOW_HOME/legallymail/ledger``) at ``<dag_id>/<run_id>/<task_id>[.<map_index>].json``.
-With workers on several hosts, point it at shared storage (``s3://...``) so a retry elsewhere sees it.
+Where the document lives is ``task_documents``' choice: Airflow's task state store on 3.3+ (every try on any
+host reads it), files under an explicit ``ledger_path`` / ``[legallymail] ledger_path``, or the host's
+``$AIRFLOW_HOME/legallymail/ledger`` on Airflow 3.1/3.2.
+
+A ledger is proof only of the tries it saw. ``tries`` lists every try that reached ``execute`` and wrote
+here; when an earlier try is missing (it ran on a host whose local ledger this one cannot see, or failed
+before writing), what that try did is unknown, and ``proves`` says so until a look-up in the API has
+covered it (an attempt recorded with ``covers_earlier``).
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail.storage import configured_location, location, segment
+from airflow_provider_legallymail.task_documents import (
+    LEDGER,
+    DocumentStore,
+    PathDocuments,
+    sent_index,
+    task_documents,
+)
+
+log = logging.getLogger(__name__)
 
 
 class AttemptState(str, enum.Enum):
@@ -54,19 +69,29 @@ def _path(base: str | None, *parts: str) -> Any:
 
 
 class SendLedger:
-    """The attempts of one task instance, keyed by send unit (one batch, one signature request, one SMS)."""
+    """The attempts of one task instance, keyed by send unit (one batch, one signature request, one SMS).
 
-    def __init__(self, base: str | None, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> None:
-        name = segment(task_id) + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
-        self.path = _path(base, segment(dag_id), segment(run_id), f"{name}.json")
+    ``sent_index``: where to copy the units that went out, for the event triggers (``waiting/sent_items``),
+    when the ledger itself is not under ``ledger_path``; best effort.
+    """
+
+    def __init__(self, documents: DocumentStore, *, sent_index: DocumentStore | None = None) -> None:
+        self.documents = documents
+        self.where = documents.where
+        self.sent_index = sent_index
         self.readable = True
         self._doc: dict[str, Any] = {"tries": [], "units": {}}
 
+    @classmethod
+    def at(cls, base: str | None, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> SendLedger:
+        """The ledger kept as files under ``base`` (default ``[legallymail] ledger_path``)."""
+        return cls(PathDocuments(base or default_ledger_path(), dag_id, run_id, task_id, map_index))
+
     def load(self) -> SendLedger:
         try:
-            if self.path.exists():
-                self._doc = json.loads(self.path.read_text())
-        except (OSError, ValueError):
+            self._doc = self.documents.read(LEDGER) or self._doc
+        except (OSError, ValueError) as exc:
+            log.warning("The send ledger at %s is unreadable (%s): earlier tries count as unknown", self.where, exc)
             self.readable = False
         self._doc.setdefault("tries", [])
         self._doc.setdefault("units", {})
@@ -81,6 +106,21 @@ class SendLedger:
             self._doc["tries"].append(try_number)
         self._save()
 
+    def proves(self, unit_key: str, try_number: int) -> bool:
+        """Does this ledger know everything earlier tries did with ``unit_key``?
+
+        Yes when it is readable and holds every try before ``try_number``, back to the first, or back to an
+        attempt that looked the unit up in the API (``covers_earlier``) and so covered the tries before it.
+        """
+        if not self.readable:
+            return False
+        first = 1
+        for attempt in self._doc["units"].get(unit_key) or []:
+            if attempt.get("covers_earlier") and isinstance(attempt.get("try"), int):
+                first = max(first, attempt["try"])
+        seen = set(self._doc["tries"])
+        return all(t in seen for t in range(first, try_number))
+
     def last_attempt(self, unit_key: str) -> dict[str, Any] | None:
         """The unit's last recorded attempt, its ``state`` parsed to an ``AttemptState``."""
         attempts = self._doc["units"].get(unit_key) or []
@@ -88,11 +128,25 @@ class SendLedger:
             return None
         return {**attempts[-1], "state": AttemptState.parse(attempts[-1].get("state"))}
 
-    def begin(self, unit_key: str, try_number: int, request: dict[str, Any]) -> None:
-        """Record that this try is about to send ``unit_key``; raises if it cannot be recorded."""
-        attempt = {"try": try_number, "at": _now(), "state": AttemptState.STARTED.value, "request": request}
+    def begin(
+        self, unit_key: str, try_number: int, request: Mapping[str, Any], *, covers_earlier: bool = False
+    ) -> None:
+        """Record that this try is about to send ``unit_key``; raises if it cannot be recorded.
+
+        ``covers_earlier``: this attempt follows a look-up in the API that covered every earlier try.
+        """
+        attempt = {"try": try_number, "at": _now(), "state": AttemptState.STARTED.value, "request": dict(request)}
+        if covers_earlier:
+            attempt["covers_earlier"] = True
         self._doc["units"].setdefault(unit_key, []).append(attempt)
         self._save()
+
+    def mark_sending(self, unit_key: str, at: datetime | None) -> None:
+        """Record that the last attempt's POST goes out now (``sent_at``): a lost answer settles from here."""
+        attempts = self._doc["units"].get(unit_key) or []
+        if attempts and at is not None:
+            attempts[-1]["sent_at"] = at.isoformat()
+            self._save()
 
     def finish(
         self,
@@ -111,10 +165,34 @@ class SendLedger:
         if sent_at is not None:
             attempts[-1]["sent_at"] = sent_at.isoformat()
         self._save()
+        if state is AttemptState.ACCEPTED:
+            self._index_sent()
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self._doc, indent=1, default=str))
+        self.documents.write(LEDGER, self._doc)
+
+    def _index_sent(self) -> None:
+        if self.sent_index is None:
+            return
+        units = self._doc["units"]
+        accepted = {
+            key: [attempts[-1]]
+            for key, attempts in units.items()
+            if attempts and AttemptState.parse(attempts[-1].get("state")) is AttemptState.ACCEPTED
+        }
+        try:
+            self.sent_index.write("sent", {"units": accepted})
+        except Exception as exc:  # only the event triggers read it; never fail a send over it
+            log.warning("Could not update the sent index for the event triggers: %s", exc)
+
+
+def task_ledger(context: Mapping[str, Any], ledger_path: str | None, *, index_sent: bool = True) -> SendLedger:
+    """The loaded ledger of the running task instance (``task_documents`` chooses where it lives).
+
+    ``index_sent``: copy what went out where the event triggers look (``waiting/sent_items``).
+    """
+    documents = task_documents(context, ledger_path)
+    return SendLedger(documents, sent_index=sent_index(documents) if index_sent else None).load()
 
 
 def _claim_path(base: str | None, key_parts: tuple[object, ...]) -> Any:

@@ -3,16 +3,18 @@
 The API has no idempotency key. ``GET /api/emails`` and ``GET /api/signatures`` list the 25 most recent
 sends with recipient, subject / document name and creation time; a send matches when its recipients (or
 document name and signers) and subject are the ones recorded before sending, and it was created after the
-attempt began. "After" is read on the server's clock: the offset measured from the ``Date`` header of the
-list's own answer, less ``CLOCK_TOLERANCE`` for the one-second resolution of both; with no ``Date`` the
-window opens ``CLOCK_SKEW`` earlier. ``covered`` says whether the listing reaches back that far: when it
-does not (more than 25 newer sends), absence proves nothing.
+attempt began. "After" is read on the server's clock: the server's time now, from the ``Date`` header of the
+list's own answer, less the real seconds since the attempt counted at the connection's ``sandbox_speed``
+(a sandbox run with ``--speed 60`` counts 60 of its seconds per real second; 1 for the real APIs), less
+``CLOCK_RESOLUTION`` (server seconds: both are to the second) and ``CLOCK_TRANSIT`` (real seconds, counted at
+that speed); with no ``Date`` the window opens ``CLOCK_SKEW`` earlier. ``covered`` says whether the listing
+reaches back that far: when it does not (more than 25 newer sends), absence proves nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail.limits import LIST_LIMIT_MAX
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
 CLOCK_SKEW = timedelta(seconds=120)  # when the server's clock is unknown
-CLOCK_TOLERANCE = timedelta(seconds=3)  # Date and created_at are to the second, plus transit
+CLOCK_RESOLUTION = timedelta(seconds=2)  # server seconds: Date and created_at are each to the second
+CLOCK_TRANSIT = timedelta(seconds=1)  # real seconds between the server's clock and our reading of it
+CLOCK_TOLERANCE = CLOCK_RESOLUTION + CLOCK_TRANSIT  # how much earlier the window opens, at speed 1
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,22 @@ def _covered(created: list[datetime | None], since: datetime) -> bool:
     return len(created) < LIST_LIMIT_MAX or any(c is not None and c <= since for c in created)
 
 
-def _server_time(hook: LegallyMailHook, local: datetime) -> datetime:
-    """``local`` on the server's clock, rounded down by the tolerance (measured from the last answer)."""
-    offset = hook.server_clock_offset
+def server_time(local: datetime, offset: float | None, speed: float = 1.0, now: datetime | None = None) -> datetime:
+    """The instant ``local`` (our clock) on the server's clock, rounded down by the tolerance.
+
+    ``offset``: the server's clock minus ours, measured *now* (from the last answer's ``Date``); ``speed``:
+    server seconds per real second. The server's clock then read ``now + offset``, and ``local`` was
+    ``now - local`` real seconds, ``speed`` times as many server seconds, earlier.
+    """
+    now = now or datetime.now(timezone.utc)
     if offset is None:
-        return local - CLOCK_SKEW
-    return local + timedelta(seconds=offset) - CLOCK_TOLERANCE
+        return local - CLOCK_SKEW * speed
+    server_now = now + timedelta(seconds=offset)
+    return server_now - (now - local + CLOCK_TRANSIT) * speed - CLOCK_RESOLUTION
+
+
+def _server_time(hook: LegallyMailHook, local: datetime) -> datetime:
+    return server_time(local, hook.server_clock_offset, hook.settings.sandbox_speed)
 
 
 def _lower(values: Any) -> set[str]:

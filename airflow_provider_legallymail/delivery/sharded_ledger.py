@@ -2,20 +2,20 @@
 
 ``SendLedger`` rewrites its whole JSON document at every step, which is right for a handful of units but
 quadratic for thousands of batches. Here the units that ``shard_of`` places in a shard live in their own
-small document, ``<task>[.<map_index>].units/<shard>.json`` beside the task's document (which keeps the
-tries and the list of shards), so each step rewrites one shard. A lock makes every read and write
-atomic across threads. The decisions (what a retry does with each unit) stay in ``exactly_once``.
+small document (``units/<shard>``; as a file, ``<task>[.<map_index>].units/<shard>.json`` beside the task's
+document, which keeps the tries and the list of shards), so each step rewrites one shard. A lock makes
+every read and write atomic across threads. The decisions (what a retry does with each unit) stay in ``exactly_once``.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
+from airflow_provider_legallymail.task_documents import LEDGER, DocumentStore
 
 
 class ShardedLedger(SendLedger):
@@ -23,30 +23,28 @@ class ShardedLedger(SendLedger):
 
     def __init__(
         self,
-        base: str | None,
-        dag_id: str,
-        run_id: str,
-        task_id: str,
-        map_index: int = -1,
+        documents: DocumentStore,
         *,
         shard_of: Callable[[str], int | None],
+        sent_index: DocumentStore | None = None,
     ) -> None:
-        super().__init__(base, dag_id, run_id, task_id, map_index)
+        super().__init__(documents, sent_index=sent_index)
         self._lock = threading.RLock()
         self._shard_of = shard_of
         self._members: dict[int, set[str]] = {}
         self._changed: str | None = None
-        self.shard_dir = self.path.parent / (self.path.name.removesuffix(".json") + ".units")
 
     def load(self) -> ShardedLedger:
         with self._lock:
             super().load()
             for shard in self._doc.setdefault("shards", []):
                 try:
-                    units = json.loads((self.shard_dir / f"{shard}.json").read_text()).get("units", {})
+                    units = (self.documents.read(f"units/{shard}") or {}).get("units", {})
                 except (OSError, ValueError):
                     self.readable = False
                     continue
+                if not units:  # listed in the main document, so it was written: lost since
+                    self.readable = False
                 self._doc["units"].update(units)
                 self._members.setdefault(int(shard), set()).update(units)
         return self
@@ -70,10 +68,17 @@ class ShardedLedger(SendLedger):
                 if attempts and AttemptState.parse(attempts[-1].get("state")) is not AttemptState.NOT_PROCESSED
             )
 
-    def begin(self, unit_key: str, try_number: int, request: dict[str, Any]) -> None:
+    def begin(
+        self, unit_key: str, try_number: int, request: Mapping[str, Any], *, covers_earlier: bool = False
+    ) -> None:
         with self._lock:
             self._changed = unit_key
-            super().begin(unit_key, try_number, request)
+            super().begin(unit_key, try_number, request, covers_earlier=covers_earlier)
+
+    def mark_sending(self, unit_key: str, at: datetime | None) -> None:
+        with self._lock:
+            self._changed = unit_key
+            super().mark_sending(unit_key, at)
 
     def finish(
         self,
@@ -99,11 +104,9 @@ class ShardedLedger(SendLedger):
             self._doc["shards"].append(shard)
             self._write_main()  # a reader finds the shard through the main document
         units = {key: self._doc["units"][key] for key in sorted(members)}
-        self.shard_dir.mkdir(parents=True, exist_ok=True)
-        (self.shard_dir / f"{shard}.json").write_text(json.dumps({"units": units}, indent=1, default=str))
+        self.documents.write(f"units/{shard}", {"units": units})
 
     def _write_main(self) -> None:
         sharded = set().union(*self._members.values()) if self._members else set()
         doc = {**self._doc, "units": {k: v for k, v in self._doc["units"].items() if k not in sharded}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(doc, indent=1, default=str))
+        self.documents.write(LEDGER, doc)

@@ -87,13 +87,12 @@ class _LegallyMailSendOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
-        from airflow_provider_legallymail.delivery.ledger import SendLedger
+        from airflow_provider_legallymail.delivery.ledger import task_ledger
 
         self.legallymail_links: dict[str, str] = {}  # links.LINKS_ATTRIBUTE: what this task's extra links show
         units = self.build_units()  # every check runs before anything is sent; a ValidationError is not retried
         ti = context["ti"]
-        map_index = ti.map_index if ti.map_index is not None else -1
-        ledger = SendLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, map_index).load()
+        ledger = task_ledger(context, self.ledger_path)
         ledger.start_try(ti.try_number)
         dag_run = context.get("dag_run")
         settings = self.hook.settings
@@ -128,7 +127,7 @@ class _LegallyMailSendOperator(BaseOperator):
         from airflow_provider_legallymail.waiting.targets import wait_spec_after_send
 
         spec = wait_spec_after_send(
-            self.kind, summary, self.wait_for, self.wait_recipients, context["ti"], self.wait_timeout, self.ledger_path
+            self.kind, summary, self.wait_for, self.wait_recipients, context, self.wait_timeout, self.ledger_path
         )
         defer_wait(self, spec, self.legallymail_conn_id, carry=summary)
 

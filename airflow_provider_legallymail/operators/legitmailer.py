@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 MODES = ("upsert", "mirror")
 
 
-def _map_index(ti: Any) -> int:
-    return ti.map_index if ti.map_index is not None else -1
-
-
 class _LegitmailerOperator(BaseOperator):
     """The Legitmailer connection and its hook."""
 
@@ -130,12 +126,13 @@ class TemplateBatchOperator(_SourceOperator):
             spooled_batches,
             template_tokens,
         )
+        from airflow_provider_legallymail.task_documents import task_documents
 
         source, max_active = self.checked_source()
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise fail("batch_size", f"{self.batch_size!r} is not a positive whole number")
         ti = context["ti"]
-        ledger = ShardedLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, _map_index(ti), shard_of=shard_of)
+        ledger = ShardedLedger(task_documents(context, self.ledger_path), shard_of=shard_of)
         if not self.is_dry_run:
             ledger.load().start_try(ti.try_number)  # before any request, so a retry knows this try began
         tokens = template_tokens(self.hook, self.template)
@@ -326,7 +323,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
 
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
-        from airflow_provider_legallymail.delivery.ledger import SendLedger
+        from airflow_provider_legallymail.delivery.ledger import task_ledger
         from airflow_provider_legallymail.legitmailer.single_send import OutgoingEmail, clock, delay_of, wait_until
 
         email = OutgoingEmail(
@@ -342,7 +339,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         email.check()
         delay = delay_of(self.delay, self.send_at, clock())
         ti = context["ti"]
-        ledger = SendLedger(self.ledger_path, ti.dag_id, ti.run_id, ti.task_id, _map_index(ti)).load()
+        ledger = task_ledger(context, self.ledger_path, index_sent=False)  # not a LegallyMail email
         ledger.start_try(ti.try_number)
         unit = email.unit(self.hook, delay)
         result = Deliverer(ledger, OnRetry(self.on_retry), ti.try_number, None).deliver(unit)

@@ -88,7 +88,7 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def resolve(self, context: Context) -> WaitSpec:
         """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
-        from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
+        from airflow_provider_legallymail.waiting.deadlines import task_deadline
         from airflow_provider_legallymail.waiting.targets import wait_spec
 
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
@@ -96,7 +96,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         timeout = float(self.timeout)
         if self.kind == "signature" and not self.explicit_timeout:
             timeout += SIGNATURE_EXPIRY_MARGIN
-        return replace(spec, deadline=fixed_deadline(context["ti"], timeout, base=self.ledger_path))
+        return replace(spec, deadline=task_deadline(context, timeout, self.ledger_path))
 
     def execute(self, context: Context) -> Any:
         self._spec = self.resolve(context)

@@ -1,43 +1,43 @@
 """The absolute deadline of a wait, fixed at the first try and read back by every later try.
 
 Airflow restarts a sensor's ``timeout`` (and ``defer(timeout=)``) at every try and every deferral, so a
-wait that is retried or re-deferred would wait longer than asked. The first try writes its deadline to a
-small JSON document beside the send ledger (``<ledger_path>/<dag_id>/<run_id>/<task_id>[.<map_index>]
-.deadline.json``); later tries, reschedules and re-deferrals use that one. Clearing a task keeps the
-deadline, like it keeps the ledger: give the task a new ``timeout`` to wait afresh.
+wait that is retried or re-deferred would wait longer than asked. The first try writes its deadline to the
+task instance's documents (``task_documents``: Airflow's task state store on 3.3+, key
+``legallymail/deadline``, so a retry on any host reads it; else ``<ledger_path>/<dag_id>/<run_id>/<task_id>
+[.<map_index>].deadline.json``); later tries, reschedules and re-deferrals use that one. Clearing a task keeps
+the deadline, like it keeps the ledger: give the task a new ``timeout`` to wait afresh.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_legallymail.storage import configured_location, location, segment
+from airflow_provider_legallymail.task_documents import DocumentStore, task_documents
+
+log = logging.getLogger(__name__)
+DEADLINE = "deadline"
 
 
-def _path(base: str | None, ti: Any) -> Any:
-    map_index = getattr(ti, "map_index", -1)
-    name = segment(ti.task_id) + (f".{map_index}" if map_index is not None and map_index >= 0 else "")
-    root = base or configured_location("ledger_path", "ledger")
-    return location(root, segment(ti.dag_id), segment(ti.run_id), f"{name}.deadline.json")
+def task_deadline(context: Mapping[str, Any], timeout: float, ledger_path: str | None = None) -> float:
+    """``fixed_deadline`` in the running task instance's documents."""
+    return fixed_deadline(task_documents(context, ledger_path), timeout)
 
 
-def fixed_deadline(ti: Any, timeout: float, *, base: str | None = None, now: float | None = None) -> float:
+def fixed_deadline(documents: DocumentStore, timeout: float, *, now: float | None = None) -> float:
     """Epoch seconds: ``first try's start + timeout``, the same for every try of this task instance.
 
     A document written for another ``timeout`` is replaced: changing the timeout starts a new wait.
     """
-    path = _path(base, ti)
     try:
-        if path.exists():
-            stored = json.loads(path.read_text())
-            if float(stored.get("timeout", -1)) == float(timeout):
-                return float(stored["deadline"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # unreadable: fix it again from now
+        stored = documents.read(DEADLINE)
+        if stored is not None and float(stored.get("timeout", -1)) == float(timeout):
+            return float(stored["deadline"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("The wait's deadline at %s is unreadable (%s): fixing it again from now", documents.where, exc)
     started = time.time() if now is None else now
     deadline = started + float(timeout)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"deadline": deadline, "timeout": float(timeout), "fixed_at": started}))
+    documents.write(DEADLINE, {"deadline": deadline, "timeout": float(timeout), "fixed_at": started})
     return deadline

@@ -145,13 +145,13 @@ def wait_spec_after_send(
     summary: dict[str, Any],
     target: str,
     selection: Any,
-    ti: Any,
+    context: Mapping[str, Any],
     timeout: float | None,
     ledger_path: str | None,
 ) -> WaitSpec:
     """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try."""
-    from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
+    from airflow_provider_legallymail.waiting.deadlines import task_deadline
 
     seconds = timeout if timeout is not None else DEFAULT_WAIT_TIMEOUT[kind]
-    deadline = fixed_deadline(ti, seconds, base=ledger_path)
+    deadline = task_deadline(context, seconds, ledger_path)
     return wait_spec(kind, summary, target, selection, deadline=deadline, id_field="wait_for")

@@ -82,7 +82,6 @@ class AirflowStack:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             "LEGALLYMAIL_PROVIDER_STATE_DIR": str(home / "state"),
-            "AIRFLOW__LEGALLYMAIL__LEDGER_PATH": f"file://{home / 'ledger'}",
             **(env or {}),
         }
         atexit.register(self.close)

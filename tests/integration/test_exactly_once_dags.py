@@ -137,3 +137,48 @@ def test_sms_refused_before_processing_is_sent_on_retry(live: SandboxServer) -> 
     accepted = [r for r in posts(live, "/api/sms/send") if r["status"] == 200]
     assert len(accepted) == 1
     assert xcom(dag_run, "sms")["uuid"]
+
+
+def _airflow_has_state_store() -> bool:
+    import airflow
+
+    return tuple(int(p) for p in airflow.__version__.split(".")[:2]) >= (3, 3)
+
+
+def stored_ledger(dag_run: Any, task_id: str) -> tuple[str, dict[str, Any]]:
+    """(where, document) of the task instance's ledger with the default settings."""
+    import json
+    import os
+
+    if not _airflow_has_state_store():  # Airflow 3.1/3.2: the host's AIRFLOW_HOME
+        path = Path(os.environ["AIRFLOW_HOME"], "legallymail", "ledger", dag_run.dag_id)
+        (found,) = [p for p in path.rglob(f"{task_id}.json")]
+        return "file", json.loads(found.read_text())
+    from airflow.models.task_state_store import TaskStateStoreModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(TaskStateStoreModel).where(
+                TaskStateStoreModel.dag_id == dag_run.dag_id, TaskStateStoreModel.task_id == task_id
+            )
+        ).all()
+        values = {row.key: json.loads(row.value) for row in rows}
+    return "task state store", values["legallymail/ledger"]
+
+
+def test_with_default_settings_a_retry_reads_the_ledger_from_airflows_own_state(
+    live: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Airflow 3.3+: the metadata database (task state store), which every worker reads; else the host's disk."""
+    monkeypatch.delenv("AIRFLOW__LEGALLYMAIL__LEDGER_PATH")  # what a user has
+    live.fault("legallymail", "POST", "/api/sms/send", drop_response=True, count=1)
+    dag_run = run(sms_dag("eo_default_ledger_sms_drop"))
+    assert states(dag_run)["sms"] == ("failed", 2)  # try 2 saw try 1's lost send and did not send again
+    assert len(posts(live, "/api/sms/send")) == 1
+    where, ledger = stored_ledger(dag_run, "sms")
+    assert where == ("task state store" if _airflow_has_state_store() else "file")
+    assert ledger["tries"] == [1, 2]
+    (attempt,) = ledger["units"]["sms:+34600000000"]
+    assert attempt["try"] == 1 and attempt["state"] == "in_doubt" and attempt["sent_at"] >= attempt["at"]

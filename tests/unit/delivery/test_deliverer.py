@@ -73,12 +73,12 @@ def test_a_later_try_waits_from_when_the_lost_post_went_out(tmp_path: Any, sleep
     from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
     from airflow_provider_legallymail.delivery.lost_sends import Lookup
 
-    ledger = SendLedger(f"file://{tmp_path}", "dag", "run", "task").load()
+    ledger = SendLedger.at(f"file://{tmp_path}", "dag", "run", "task").load()
     ledger.start_try(1)
     ledger.begin("email:x", 1, {"recipients": ["ana@example.com"], "subject": "Notice"})
     ledger._doc["units"]["email:x"][-1]["at"] = (utcnow() - timedelta(seconds=50)).isoformat()
     ledger.finish("email:x", AttemptState.IN_DOUBT, error="lost", sent_at=utcnow() - timedelta(seconds=20))
-    again = SendLedger(f"file://{tmp_path}", "dag", "run", "task").load()
+    again = SendLedger.at(f"file://{tmp_path}", "dag", "run", "task").load()
     again.start_try(2)
     looked_up: list[datetime] = []
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from airflow_provider_legallymail.delivery.ledger import AttemptState
 from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
 from airflow_provider_legallymail.legitmailer.template_batches import shard_of
+from airflow_provider_legallymail.task_documents import PathDocuments
 
 
 def ledger(tmp_path: Path) -> ShardedLedger:
-    return ShardedLedger(f"file://{tmp_path}", "dag", "run", "send", shard_of=shard_of)
+    return ShardedLedger(PathDocuments(f"file://{tmp_path}", "dag", "run", "send"), shard_of=shard_of)
 
 
 def test_units_written_from_many_threads_are_all_there_for_the_next_try(tmp_path: Path) -> None:

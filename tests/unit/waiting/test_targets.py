@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from airflow_provider_legallymail.exceptions import ValidationError
+from airflow_provider_legallymail.task_documents import PathDocuments, StateStoreDocuments
 from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
 from airflow_provider_legallymail.waiting.targets import WaitSpec, check_wait_arguments, wait_spec
+from tests.state_store import FakeTaskStateStore
 
 SPLIT_EMAIL = {
     "sends": [{"tracking_id": "cm_p1", "recipients": []}, {"tracking_id": "cm_p2", "recipients": []}],
@@ -57,10 +60,30 @@ def test_wait_for_arguments_are_checked_for_the_operator_kind() -> None:
         check_wait_arguments("signature", "signed", "all", -5)
 
 
-def test_the_deadline_is_fixed_by_the_first_try_and_reset_by_a_new_timeout(tmp_path: object) -> None:
+@pytest.mark.parametrize("store", ["files", "task state store"])
+def test_the_deadline_is_fixed_by_the_first_try_and_reset_by_a_new_timeout(tmp_path: object, store: str) -> None:
+    def documents(map_index: int, state: FakeTaskStateStore) -> Any:
+        if store == "files":
+            return PathDocuments(f"file://{tmp_path}", "d", "r", "wait", map_index)
+        return StateStoreDocuments(state)
+
+    state, mapped_state = FakeTaskStateStore(), FakeTaskStateStore()
+    first = fixed_deadline(documents(-1, state), 600, now=1000.0)
+    assert fixed_deadline(documents(-1, state), 600, now=5000.0) == first == 1600.0  # a retry much later keeps it
+    assert fixed_deadline(documents(-1, state), 60, now=5000.0) == 5060.0  # another timeout is another wait
+    assert fixed_deadline(documents(3, mapped_state), 600, now=2000.0) == 2600.0  # each mapped instance has its own
+
+
+def test_a_sensor_retried_on_another_host_keeps_the_first_tries_deadline(tmp_path: Any, monkeypatch: Any) -> None:
+    """Airflow 3.3+: the deadline lives in the task state store, not on the first worker's disk."""
+    from airflow_provider_legallymail.waiting.deadlines import task_deadline
+
+    state = FakeTaskStateStore()
     ti = SimpleNamespace(dag_id="d", run_id="r", task_id="wait", map_index=-1)
-    first = fixed_deadline(ti, 600, now=1000.0)
-    assert fixed_deadline(ti, 600, now=5000.0) == first == 1600.0  # a retry much later keeps it
-    assert fixed_deadline(ti, 60, now=5000.0) == 5060.0  # another timeout is another wait
-    mapped = SimpleNamespace(dag_id="d", run_id="r", task_id="wait", map_index=3)
-    assert fixed_deadline(mapped, 600, now=2000.0) == 2600.0  # each mapped instance has its own
+    monkeypatch.delenv("AIRFLOW__LEGALLYMAIL__LEDGER_PATH")  # the defaults
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "host-a"))
+    first = task_deadline({"ti": ti, "task_state_store": state}, 600)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "host-b"))  # another worker, its own disk
+    assert task_deadline({"ti": ti, "task_state_store": state}, 600) == first
+    assert state.get("legallymail/deadline")["deadline"] == first
+    assert not (tmp_path / "host-a").exists()  # nothing was written to a worker's disk
