@@ -91,11 +91,17 @@ class StateStoreDocuments:
         return doc
 
     def write(self, name: str, doc: Mapping[str, Any]) -> None:
-        from airflow.sdk.execution_time.context import NEVER_EXPIRE
-
         # JSON-native values only (the store serialises with json.dumps); never expire: a ledger is proof
         value = json.loads(json.dumps(doc, default=str))
-        self.accessor.set(STATE_KEY_PREFIX + name, value, retention=NEVER_EXPIRE)
+        self.accessor.set(STATE_KEY_PREFIX + name, value, retention=_never_expire())
+
+
+def _never_expire() -> Any:
+    try:
+        from airflow.sdk.execution_time.context import NEVER_EXPIRE
+    except ImportError:  # Airflow < 3.3 has no task state store; only tests' stand-ins get here
+        return None
+    return NEVER_EXPIRE
 
 
 def task_documents(context: Mapping[str, Any], explicit_root: str | None = None) -> DocumentStore:
