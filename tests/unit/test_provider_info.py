@@ -67,3 +67,17 @@ def test_operators_notifiers_links_and_config_are_registered() -> None:
         module, _, name = path.rpartition(".")
         assert hasattr(importlib.import_module(module), name), path
     assert "ledger_path" in info["config"]["legallymail"]["options"]
+
+
+def test_evidence_settings_are_declared_and_read_through_airflow_config() -> None:
+    from airflow.configuration import conf
+
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+
+    options = get_provider_info()["config"]["legallymail"]["options"]
+    assert (
+        options["evidence_path"]["type"] == "string" and "ObjectStoragePath" in options["evidence_path"]["description"]
+    )
+    assert options["evidence_path_shared"]["type"] == "boolean"
+    assert "every host" in options["evidence_path_shared"]["description"]
+    assert conf.getboolean("legallymail", "evidence_path_shared") is False  # the declared default
