@@ -63,7 +63,6 @@ def test_dag_test_runs_every_task_in_this_process_whatever_the_executor(executor
         ("/data/evidence", True),
         ("relative/evidence", True),
         ("file:///data/evidence", True),
-        ("FILE:///data/evidence", True),
         ("local:///data/evidence", True),
         ("s3://bucket/evidence", False),
         ("s3://aws_default@bucket/evidence", False),
