@@ -161,6 +161,28 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "s3://my-bucket/airflow/legallymail-ledger",
                         "default": None,
                     },
+                    "evidence_path": {
+                        "description": "Where ArchiveEvidenceOperator keeps the evidence (certificates, signed "
+                        "documents, actas, manifest.json) when its destination argument is not given: where the "
+                        "evidence lives for years, any ObjectStoragePath URL. Under a distributed executor "
+                        "(Celery, Kubernetes, Edge, ...) a local path is refused before any download, since "
+                        "other hosts could not read it, unless evidence_path_shared is True. "
+                        "Default: file://$AIRFLOW_HOME/legallymail/evidence.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "s3://legal-archive/evidence",
+                        "default": None,
+                    },
+                    "evidence_path_shared": {
+                        "description": "Declare that local evidence paths (evidence_path or a local destination "
+                        "argument) are the same shared mount (NFS, EFS) on every host, so that archiving to them "
+                        "is allowed under a distributed executor. Leave False unless every worker and every "
+                        "reader of the evidence sees the same files there.",
+                        "version_added": "0.1.0",
+                        "type": "boolean",
+                        "example": "True",
+                        "default": "False",
+                    },
                 },
             },
         },

@@ -29,8 +29,8 @@ def airflow_home_url(folder: str) -> str:
     return f"file://{os.path.abspath(home)}/legallymail/{folder}"
 
 
-def configured_value(option: str) -> str | None:
-    """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``) when set, else None."""
+def configured_option(option: str) -> str | None:
+    """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``); None when unset or empty."""
     configured = os.environ.get(f"AIRFLOW__LEGALLYMAIL__{option.upper()}")
     if not configured:
         try:
@@ -44,7 +44,25 @@ def configured_value(option: str) -> str | None:
 
 def configured_location(option: str, folder: str) -> str:
     """``[legallymail] <option>`` (or ``AIRFLOW__LEGALLYMAIL__<OPTION>``), else ``airflow_home_url(folder)``."""
-    return configured_value(option) or airflow_home_url(folder)
+    return configured_option(option) or airflow_home_url(folder)
+
+
+TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y", "on"})
+FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "off"})
+
+
+def configured_flag(option: str, default: bool = False) -> bool:
+    """``[legallymail] <option>`` read as a boolean (``True``/``False``, as Airflow's own flags).
+
+    :raises ValueError: for any other value, naming the setting (a typo must not silently mean False).
+    """
+    value = configured_option(option)
+    if value is None:
+        return default
+    text = value.strip().lower()
+    if text in TRUE_WORDS or text in FALSE_WORDS:
+        return text in TRUE_WORDS
+    raise ValueError(f"[legallymail] {option} = {value!r}: expected True or False")
 
 
 def location(base: Any, *parts: str) -> Any:

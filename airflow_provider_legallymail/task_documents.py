@@ -21,7 +21,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from airflow_provider_legallymail.storage import configured_location, configured_value, location, segment
+from airflow_provider_legallymail.storage import configured_location, configured_option, location, segment
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def task_documents(context: Mapping[str, Any], explicit_root: str | None = None)
     ti = context["ti"]
     map_index = getattr(ti, "map_index", -1)
     key = (ti.dag_id, ti.run_id, ti.task_id, map_index if map_index is not None else -1)
-    root = explicit_root or configured_value("ledger_path")
+    root = explicit_root or configured_option("ledger_path")
     if root:
         return PathDocuments(root, *key)
     default = PathDocuments(configured_location("ledger_path", "ledger"), *key)

@@ -13,6 +13,7 @@ os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.environ["AIRFLOW_HOME"], "dags")
 os.makedirs(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"  # one host, whatever the developer's own config says
 
 TOKEN = "tok-SECRET-1234567890"
 LM_URL = "https://legallymail.com"

@@ -31,6 +31,7 @@ from airflow_provider_legallymail.task_documents import (
     sent_index,
     task_documents,
 )
+from airflow_provider_legallymail.topology import local_location
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def claim_once(base: str | None, *key_parts: object) -> bool:
     path = _claim_path(base, key_parts)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps({"claimed_at": _now()}).encode()
-    if getattr(path, "protocol", "file") in ("file", "local", ""):
+    if local_location(path):
         try:
             fd = os.open(path.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:

@@ -18,11 +18,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from airflow_provider_legallymail.topology import local_location
+
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".part"
 STALE_PART_SECONDS = 600.0
 """A temporary file not written to for this long belongs to no running download (they time out sooner)."""
-LOCAL_PROTOCOLS = frozenset({"", "file", "local"})
 
 
 def to_path(location: Any) -> Any:
@@ -33,7 +34,8 @@ def to_path(location: Any) -> Any:
 
 
 def is_local(path: Any) -> bool:
-    return str(getattr(path, "protocol", "")) in LOCAL_PROTOCOLS
+    """True for an ``ObjectStoragePath`` on this host's filesystem (written with ``os`` calls)."""
+    return local_location(path)
 
 
 def sha256_of(path: Any) -> tuple[str, int]:

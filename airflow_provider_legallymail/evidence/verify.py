@@ -1,8 +1,9 @@
 """``legallymail-verify-archive PATH``: re-check an evidence archive against its manifests, as an auditor would.
 
 PATH is a ``manifest.json``, an archived id's folder, or any folder above (every manifest below is
-checked); a URL (``s3://bucket/evidence``) works where Airflow's object storage reaches. Exit status 0 when
-every listed file is present with its recorded SHA-256, 1 otherwise, 2 on bad usage.
+checked); a URL (``s3://bucket/evidence``) works where Airflow's object storage reaches. Without PATH, the
+whole archive at ``[legallymail] evidence_path`` (the operator's default destination) is checked. Exit
+status 0 when every listed file is present with its recorded SHA-256, 1 otherwise, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from airflow_provider_legallymail.evidence.destination import default_destination
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 
 
@@ -17,9 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="legallymail-verify-archive", description="Re-check an evidence archive against its manifest.json files."
     )
-    parser.add_argument("path", help="a manifest.json, an archive folder, or a folder above (local path or URL)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        help="a manifest.json, an archive folder, or a folder above (local path or URL); "
+        "default: [legallymail] evidence_path",
+    )
     args = parser.parse_args(argv)
-    report = verify_archive(args.path)
+    report = verify_archive(args.path or default_destination())
     print(report.to_text())
     return 0 if report.ok else 1
 

@@ -35,7 +35,9 @@ class ArchiveEvidenceOperator(BaseOperator):
         value of ``SendCertifiedEmailOperator`` / ``SignatureRequestOperator`` / ``SmsOperator`` (or a
         sensor's: ``tracking_id``, ``uuid``, ``{"kind", "id"}``), e.g. from XCom. Templated.
     :param destination: an ``ObjectStoragePath`` or URL of the archive root (a local folder,
-        ``s3://bucket/prefix``, ``gs://...``). Templated.
+        ``s3://bucket/prefix``, ``gs://...``). Templated. Default: ``[legallymail] evidence_path``, else
+        ``file://$AIRFLOW_HOME/legallymail/evidence``. Under a distributed executor a local destination
+        fails the task before any request unless ``[legallymail] evidence_path_shared`` is True.
     :param layout: the folder of each archived id below ``destination``, a Jinja template rendered with the
         task's context plus ``kind`` (email / signature / sms), ``id``, ``tracking_id`` and ``uuid``.
         Default ``{{ kind }}/{{ id }}``; for example ``{{ ds }}/{{ kind }}/{{ id }}``.
@@ -57,7 +59,7 @@ class ArchiveEvidenceOperator(BaseOperator):
         self,
         *,
         evidence: Any,
-        destination: Any,
+        destination: Any = None,
         layout: str = DEFAULT_LAYOUT,
         kind: str | None = None,
         max_active_downloads: int = 4,
@@ -92,18 +94,12 @@ class ArchiveEvidenceOperator(BaseOperator):
     def _plan(self, context: Context) -> tuple[list[Target], dict[Target, Any], int]:
         """Every check, before any request: targets, their folders, the number of parallel downloads."""
         from airflow_provider_legallymail.bounded import active_requests
-        from airflow_provider_legallymail.evidence.files import to_path
+        from airflow_provider_legallymail.evidence.destination import archive_root
         from airflow_provider_legallymail.evidence.targets import parse_targets
-        from airflow_provider_legallymail.validation import fail
 
         targets = parse_targets(self.evidence, self.kind)
         max_active = active_requests(self.max_active_downloads, "max_active_downloads")
-        if self.destination is None or not str(self.destination).strip():
-            raise fail("destination", "an ObjectStoragePath or URL of the archive root is required")
-        try:
-            root = to_path(self.destination)
-        except Exception as exc:
-            raise fail("destination", f"{str(self.destination)!r} is not usable: {exc}") from None
+        root = archive_root(self.destination)
         return targets, {t: self._folder(root, t, context) for t in targets}, max_active
 
     # -- run ---------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from airflow_provider_legallymail.topology import local_location
+
 STATE_VERSION = 1
 RETENTION = 30 * 86400.0
 """Seconds an item is remembered after its last change (an open item is no longer watched after that)."""
@@ -122,7 +124,7 @@ class FileSeenStore:
     def _write(self, body: str) -> None:
         path = self._path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        if getattr(path, "protocol", "file") in ("file", "local", ""):
+        if local_location(path):
             final = str(path.path)
             temporary = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{uuid.uuid4().hex}.part")
             with open(temporary, "w") as handle:

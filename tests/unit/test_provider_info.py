@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 
@@ -67,3 +69,20 @@ def test_operators_notifiers_links_and_config_are_registered() -> None:
         module, _, name = path.rpartition(".")
         assert hasattr(importlib.import_module(module), name), path
     assert "ledger_path" in info["config"]["legallymail"]["options"]
+
+
+def test_evidence_settings_are_declared_and_read_through_airflow_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+    from airflow_provider_legallymail.storage import configured_flag
+
+    options = get_provider_info()["config"]["legallymail"]["options"]
+    assert (
+        options["evidence_path"]["type"] == "string" and "ObjectStoragePath" in options["evidence_path"]["description"]
+    )
+    assert options["evidence_path_shared"]["type"] == "boolean"
+    assert "every host" in options["evidence_path_shared"]["description"]
+    assert options["evidence_path_shared"]["default"] == "False"
+    monkeypatch.delenv("AIRFLOW__LEGALLYMAIL__EVIDENCE_PATH_SHARED", raising=False)
+    assert configured_flag("evidence_path_shared") is False
+    monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__EVIDENCE_PATH_SHARED", "True")
+    assert configured_flag("evidence_path_shared") is True
