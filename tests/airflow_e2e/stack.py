@@ -112,24 +112,33 @@ class AirflowStack:
             self._spawn(component)
         self.wait_healthy(*components, since=since, timeout=timeout)
 
-    def _spawn(self, component: str) -> None:
+    def command(self, component: str) -> list[str]:
+        """The command line that runs ``component`` (a subclass may run others, or wrap these)."""
         if component not in COMPONENTS:
             raise ValueError(f"unknown component {component!r}; one of {', '.join(COMPONENTS)}")
+        args = ["api-server", "--host", "127.0.0.1", "--port", str(self.port)] if component == "api-server" else []
+        return [str(AIRFLOW), *(args or [component])]
+
+    def _spawn(self, component: str) -> None:
+        argv = self.command(component)
         if self.running(component):
             raise StackError(f"{component} is already running")
-        args = ["api-server", "--host", "127.0.0.1", "--port", str(self.port)] if component == "api-server" else []
         self.logs.mkdir(parents=True, exist_ok=True)
         output = (self.logs / f"{component}.log").open("ab")
         output.write(f"\n---- {datetime.now(timezone.utc).isoformat()} starting {component}\n".encode())
         output.flush()
         self._outputs[component] = output
         self.processes[component] = subprocess.Popen(
-            [str(AIRFLOW), *(args or [component])],
-            env=self.env,
+            argv,
+            env=self.component_env(component),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() reaches the workers it forks
         )
+
+    def component_env(self, component: str) -> dict[str, str]:
+        """The environment ``component`` runs in: the shared one (a subclass may add per-component values)."""
+        return self.env
 
     def running(self, component: str) -> bool:
         process = self.processes.get(component)
