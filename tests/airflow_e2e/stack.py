@@ -47,6 +47,16 @@ def parse_time(value: str | None) -> datetime | None:
     return None if not value else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def session_members(sid: int) -> list[int]:
+    """The processes of session ``sid`` (``start_new_session`` makes a component the leader of one)."""
+    members = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            if entry.isdigit() and os.getsid(int(entry)) == sid:
+                members.append(int(entry))
+    return members
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -164,8 +174,13 @@ class AirflowStack:
 
     @staticmethod
     def _signal_group(pgid: int, signum: int) -> None:
+        """Signal the process group and every other process of the session it leads: Airflow's task processes
+        run in process groups of their own, and outlive a SIGKILLed parent."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signum)
+        for pid in session_members(pgid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
 
     def restart(self, component: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Stop one component and start it again; returns once it reports a heartbeat newer than the restart."""

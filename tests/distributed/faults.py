@@ -25,8 +25,9 @@ DEFER_TIMEOUT = 600.0  # the signature sensors defer once all 20 requests are ou
 TAKEOVER_TIMEOUT = 240.0
 
 
-def hold_signature_posts(sandbox: SandboxServer, count: int) -> None:
-    sandbox.fault("legallymail", "POST", SIGNATURE_SEND, latency=POST_LATENCY, count=count)
+def hold_signature_posts(sandbox: SandboxServer) -> None:
+    """Hold every admitted signature POST (until the worker kill clears the fault); 429s still answer at once."""
+    sandbox.fault("legallymail", "POST", SIGNATURE_SEND, latency=POST_LATENCY)
 
 
 def in_flight(sandbox: SandboxServer) -> int:

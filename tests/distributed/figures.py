@@ -6,8 +6,8 @@ task instances (what ran where, and when).
   killed) counts: the API sent it.
 - **429 share**: LegallyMail ``/api/*`` requests answered 429, over all of them.
 - **Budget use**: over the rate windows (a grid of ``window`` seconds from the first request) in which the
-  provider had work it held back: some send that the API had not yet accepted belonged to a task try that ran,
-  on a live host, for the whole window. Use = requests accepted in those windows / (limit x their number).
+  provider had work it held back: some send that had not yet reached the API (admitted) belonged to a task try
+  that ran, on a live host, for the whole window. Use = requests accepted in those windows / (limit x their number).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def epoch(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+SEND_PATHS = {"/api/signature/send": "signature", "/api/send": "email", "/api/sms/send": "sms"}
+
+
 def api_requests(log: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """LegallyMail API requests (the rate-limited ones), in arrival order."""
     return [e for e in log if e["api"] == "legallymail" and str(e["path"]).startswith("/api/")]
@@ -33,6 +36,22 @@ def api_requests(log: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 def email_unit(recipients: Iterable[str], subject: str) -> str:
     return f"{','.join(sorted(r.strip().lower() for r in recipients))} | {subject}"
+
+
+def posted_unit(entry: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, unit) of a send request the API admitted (answered 2xx), keyed as ``stored_sends`` keys it."""
+    kind = SEND_PATHS.get(str(entry["path"])) if entry["method"] == "POST" else None
+    if kind is None or entry["status"] is None or not 200 <= int(entry["status"]) < 300:
+        return None
+    body = entry.get("json") or {}
+    if kind == "signature":
+        return kind, str(body.get("document_name"))
+    if kind == "sms":
+        return kind, str(body.get("phone") or body.get("recipient"))
+    recipients = body.get("recipient") or body.get("to") or []
+    recipients = recipients.split(",") if isinstance(recipients, str) else recipients
+    addresses = (str(r.get("email") if isinstance(r, dict) else r) for r in recipients)
+    return kind, email_unit(addresses, str(body.get("subject")))
 
 
 def stored_sends(server: SandboxServer) -> dict[tuple[str, str], list[float]]:
@@ -94,21 +113,17 @@ class Figures:
         self.total_requests = len(entries)
         self.rate_limited = sum(1 for e in entries if e["status"] == 429)
 
-    def read_budget(
-        self,
-        log: Iterable[Mapping[str, Any]],
-        sends: Mapping[tuple[str, str], list[float]],
-        tries: Iterable[Try],
-        killed: Mapping[str, float],
-    ) -> None:
+    def read_budget(self, log: Iterable[Mapping[str, Any]], tries: Iterable[Try], killed: Mapping[str, float]) -> None:
         entries = api_requests(log)
         if not entries:
             return
-        never = float("inf")
-        held = [
-            (t.start, min(t.end or never, killed.get(t.host, never), (sends.get(t.unit) or [never])[0])) for t in tries
-        ]
         times = [epoch(e["time"]) for e in entries]
+        sent: dict[tuple[str, str], float] = {}  # each unit's first send the API admitted, on arrival
+        for entry, when in zip(entries, times, strict=True):
+            if (unit := posted_unit(entry)) is not None:
+                sent.setdefault(unit, when)
+        never = float("inf")
+        held = [(t.start, min(t.end or never, killed.get(t.host, never), sent.get(t.unit, never))) for t in tries]
         start, count = times[0], int((times[-1] - times[0]) // self.window)
         for n in range(count):
             low, high = start + n * self.window, start + (n + 1) * self.window
