@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor test-airflow bench demo dist install clean
+.PHONY: test lint typecheck unit test-floor test-airflow test-distributed bench demo dist install clean
 
 test: install lint typecheck unit
 
@@ -51,6 +51,17 @@ test-floor: | $(UV)
 test-airflow: install
 	$(RUN) pytest -q -m airflow_e2e tests/airflow_e2e
 
+# The multi-host proof (tests/distributed; README "Multi-host proof"): Postgres and Redis from the OS packages,
+# installed if missing (as root, with apt; RUNLEVEL=1 keeps the packages from starting their own servers), and
+# the CeleryExecutor in .venv-dist (the `distributed` dependency group), apart from .venv.
+test-distributed: | $(UV)
+	@if ! command -v redis-server >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends \
+			postgresql redis-server; \
+	fi
+	UV_PROJECT_ENVIRONMENT=.venv-dist $(UV) sync --frozen --quiet --group distributed
+	.venv-dist/bin/python -m pytest -q -s -p no:cacheprovider -m distributed tests/distributed
+
 bench: install
 	$(RUN) python bench/import_cost.py
 	$(RUN) python bench/legitmailer_scale.py
@@ -71,4 +82,4 @@ dist: | $(UV)
 	$(UV) build --out-dir dist
 
 clean:
-	rm -rf .venv .venv-floor .tools .mypy_cache .ruff_cache .pytest_cache dist
+	rm -rf .venv .venv-floor .venv-dist .tools .mypy_cache .ruff_cache .pytest_cache dist

@@ -155,9 +155,9 @@ class SandboxMiddleware:
             fault = self.sandbox.faults.pick(api, scope["method"], path)
         if fault is not None:
             entry["fault"] = fault.id
-            if fault.latency:
-                await asyncio.sleep(fault.latency)
             if fault.status is not None:
+                if fault.latency:
+                    await asyncio.sleep(fault.latency)
                 retry_after = (
                     fault.retry_after if fault.retry_after is not None else (1 if fault.status == 429 else None)
                 )
@@ -173,6 +173,9 @@ class SandboxMiddleware:
                 message = f"Rate limit exceeded: {limiter.limit} requests per {limiter.window:g} seconds per IP address"
                 await error_response(api, 429, message, {"Retry-After": str(wait)})(scope, receive, send)
                 return
+        if fault is not None and fault.latency and fault.status is None:
+            # Admitted (and counted by the rate limit) on arrival, as a gateway does; then slow to process.
+            await asyncio.sleep(fault.latency)
         if fault is not None and fault.drop_response:
             await self._run_and_drop(scope, receive, send, api, entry)
             return

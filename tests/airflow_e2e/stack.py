@@ -47,6 +47,16 @@ def parse_time(value: str | None) -> datetime | None:
     return None if not value else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def session_members(sid: int) -> list[int]:
+    """The processes of session ``sid`` (``start_new_session`` makes a component the leader of one)."""
+    members = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            if entry.isdigit() and os.getsid(int(entry)) == sid:
+                members.append(int(entry))
+    return members
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -111,24 +121,33 @@ class AirflowStack:
             self._spawn(component)
         self.wait_healthy(*components, since=since, timeout=timeout)
 
-    def _spawn(self, component: str) -> None:
+    def command(self, component: str) -> list[str]:
+        """The command line that runs ``component`` (a subclass may run others, or wrap these)."""
         if component not in COMPONENTS:
             raise ValueError(f"unknown component {component!r}; one of {', '.join(COMPONENTS)}")
+        args = ["api-server", "--host", "127.0.0.1", "--port", str(self.port)] if component == "api-server" else []
+        return [str(AIRFLOW), *(args or [component])]
+
+    def _spawn(self, component: str) -> None:
+        argv = self.command(component)
         if self.running(component):
             raise StackError(f"{component} is already running")
-        args = ["api-server", "--host", "127.0.0.1", "--port", str(self.port)] if component == "api-server" else []
         self.logs.mkdir(parents=True, exist_ok=True)
         output = (self.logs / f"{component}.log").open("ab")
         output.write(f"\n---- {datetime.now(timezone.utc).isoformat()} starting {component}\n".encode())
         output.flush()
         self._outputs[component] = output
         self.processes[component] = subprocess.Popen(
-            [str(AIRFLOW), *(args or [component])],
-            env=self.env,
+            argv,
+            env=self.component_env(component),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() reaches the workers it forks
         )
+
+    def component_env(self, component: str) -> dict[str, str]:
+        """The environment ``component`` runs in: the shared one (a subclass may add per-component values)."""
+        return self.env
 
     def running(self, component: str) -> bool:
         process = self.processes.get(component)
@@ -154,8 +173,13 @@ class AirflowStack:
 
     @staticmethod
     def _signal_group(pgid: int, signum: int) -> None:
+        """Signal the process group and every other process of the session it leads: Airflow's task processes
+        run in process groups of their own, and outlive a SIGKILLed parent."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signum)
+        for pid in session_members(pgid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
 
     def restart(self, component: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Stop one component and start it again; returns once it reports a heartbeat newer than the restart."""

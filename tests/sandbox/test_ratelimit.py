@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -80,3 +82,16 @@ def test_the_limit_is_per_client_ip(sandbox: SandboxServer, lm: Api) -> None:
     headers = {"Authorization": f"Bearer {sandbox.legallymail_token}"}
     assert other.get(f"{sandbox.legallymail_url}/api/info", headers=headers, timeout=5).status_code == 200
     assert [r["client_ip"] for r in sandbox.received(path="/api/info")] == ["127.0.0.1", "127.0.0.1", "127.0.0.2"]
+
+
+def test_a_slow_request_takes_its_slot_when_it_arrives(sandbox: SandboxServer, lm: Api) -> None:
+    """A request held by a latency fault is admitted on arrival: a client that dies while waiting for the
+    answer has still sent it, and a request arriving meanwhile is the one refused."""
+    sandbox.set_rate_limit(limit=1, window=60)
+    sandbox.fault("legallymail", "POST", "/api/sms/send", latency=1.0, count=1)
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(lm.post, "/api/sms/send", json={"phone": "+34600000001", "message": "m"})
+        while not sandbox.received(api="legallymail", method="POST", path="/api/sms/send"):
+            time.sleep(0.01)
+        assert lm.get("/api/info").status_code == 429
+        assert held.result().status_code == 200

@@ -1,0 +1,54 @@
+"""What Airflow says about the workload's run: every task instance, and the tries of each send."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tests.airflow_e2e.api import AirflowApi
+from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
+from tests.distributed.figures import Figures, Try, email_unit, epoch
+
+# The send task of each unit, keyed as figures.stored_sends keys what the API stored.
+SEND_UNITS: dict[str, list[tuple[str, str]]] = {
+    "request_signature": [("signature", f"{c}.pdf") for c in CONTRACTS],
+    "send_email": [("email", email_unit([a], f"Distributed proof {a}")) for a in EMAILS],
+    "send_sms": [("sms", p) for p in PHONES],
+}
+EXPECTED_UNITS = {"signature": len(CONTRACTS), "email": len(EMAILS), "sms": len(PHONES)}
+# request, sensor, archive and verify per contract; one task per email and per SMS.
+EXPECTED_TASKS = 4 * len(CONTRACTS) + len(EMAILS) + len(PHONES)
+
+
+def task_instances(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+    return list(api.call("GET", path, params={"limit": 1000})["task_instances"])
+
+
+def send_tries(api: AirflowApi, dag_id: str, run_id: str) -> list[Try]:
+    tries = []
+    for task_id, units in SEND_UNITS.items():
+        for map_index, unit in enumerate(units):
+            path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/tries"
+            seen = {t["try_number"]: t for t in api.call("GET", path)["task_instances"]}
+            tries += [
+                Try(unit, epoch(t["start_date"]), epoch(t["end_date"]) if t["end_date"] else None, t["hostname"] or "")
+                for t in seen.values()
+                if t["start_date"]
+            ]
+    return tries
+
+
+def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:
+    """Task states, retries used, and which archives were verified by a host other than their writer."""
+    figures.task_states = Counter(str(ti["state"]) for ti in tis)
+    figures.extra_tries = sum(max(int(ti["try_number"]) - 1, 0) for ti in tis)
+    by_name = {(ti["task_id"], ti["map_index"]): ti for ti in tis}
+    figures.archives = len(CONTRACTS)
+    for index in range(len(CONTRACTS)):
+        archive, verify = by_name.get(("archive_contract", index)), by_name.get(("verify_archive", index))
+        if archive is None or verify is None:
+            continue
+        written_by, checked_by = archive["hostname"], verify["hostname"]
+        if archive["state"] == verify["state"] == "success" and written_by and checked_by and written_by != checked_by:
+            figures.archives_verified_elsewhere += 1
