@@ -27,6 +27,12 @@ _COMMON_FIELDS: dict[str, dict[str, Any]] = {
         "description": "Client-side limit shared by every process on the host; 0 disables it.",
         "schema": {"type": ["integer", "null"], "minimum": 0},
     },
+    "rate_window": {
+        "label": "Request budget window (seconds)",
+        "description": "Seconds the request budget is counted over (default 60); only for a sandbox started "
+        "with --rate-window.",
+        "schema": {"type": ["number", "null"], "minimum": 0.001, "default": 60},
+    },
     "timezone": {
         "label": "Time zone of the API's dates",
         "description": "IANA name used to read dates that carry no offset, e.g. Europe/Madrid.",
