@@ -18,13 +18,14 @@ _COMMON_FIELDS: dict[str, dict[str, Any]] = {
     },
     "max_retries": {
         "label": "Max retries",
-        "description": "Retries of one request on 429, 502/503/504 and connection failures "
-        "(sends are never repeated when their outcome is unknown).",
+        "description": "Retries of one request on 502/503/504 and connection failures (sends are never "
+        "repeated when their outcome is unknown); 429s are waited out apart from these. 0: no retries at all.",
         "schema": {"type": ["integer", "null"], "minimum": 0, "default": 3},
     },
     "requests_per_minute": {
         "label": "Request budget per minute",
-        "description": "Client-side limit shared by every process on the host; 0 disables it.",
+        "description": "Client-side limit shared by every process on the host, adapted to the 429s it "
+        "sees when several hosts share one address; 0 disables it.",
         "schema": {"type": ["integer", "null"], "minimum": 0},
     },
     "rate_window": {

@@ -5,7 +5,7 @@ One in-process sandbox with its rate limit on, scaled down in time (``--limit`` 
 printed connections do). N simulated hosts (N = 1, 2, 4), each with its own state dir (its own budget file,
 as hosts with their own disks) and ``--threads`` worker threads, each thread with its own real
 ``ApiClient`` (default extras: ``requests_per_minute`` 10, ``max_retries`` 3) sending ``GET /api/info``
-back to back for ``--windows`` windows: every host always has work. All hosts reach the sandbox from
+back to back for ``--windows`` (25) windows: every host always has work. All hosts reach the sandbox from
 127.0.0.1, one address.
 
 Two budgets in the same run:
@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=10, help="the sandbox's requests per window per IP (10)")
     parser.add_argument("--window", type=float, default=4.0, help="its window in seconds (4; the API's is 60)")
-    parser.add_argument("--windows", type=int, default=15, help="how many windows each host has work for (15)")
+    parser.add_argument("--windows", type=int, default=25, help="how many windows each host has work for (25)")
     parser.add_argument("--threads", type=int, default=3, help="sending threads per host (3)")
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()

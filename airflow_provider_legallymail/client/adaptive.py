@@ -3,8 +3,11 @@
 Additive increase, multiplicative decrease, tuned for a limit counted in a few requests per minute, where
 every probe that overshoots costs a 429:
 
-- **Decrease.** A 429 multiplies the effective limit by ``DECREASE`` (never below 1) and pauses the host
-  until the answer's ``Retry-After`` (or the client's backoff when it has none). One decrease per
+- **Decrease.** A 429 multiplies the effective limit by ``DECREASE``, or lowers it to the number of the
+  host's requests in the window that went out before the refused one when that is fewer (all the server
+  gave this host before it was full: a host starting next to others converges in one step, not four),
+  never below 1; and pauses the host until the answer's ``Retry-After`` (or the client's backoff when it
+  has none). One decrease per
   congestion event: a 429 to a request that started before the last decrease says nothing new.
 - **Increase.** Only while the host uses its whole effective limit (a request takes its last slot in the
   window), at most once per window, never above the configured limit: no growth while idle, so an idle
@@ -23,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DECREASE = 0.6
-GROWTH = 0.2
+GROWTH = 0.1
 MIN_STEP = 0.05
-CALM_WINDOWS = 4.0
+CALM_WINDOWS = 8.0
 MAX_CALM_WINDOWS = 40.0
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
 
@@ -83,6 +86,11 @@ class HostState:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
 
+    def next_release(self, now: float) -> float:
+        """Seconds until one more request is free than now: the pause's end, or the oldest counted one's."""
+        oldest = self.stamps[0] + self.window - now if self.stamps else 0.0
+        return max(0.0, self.paused_until - now, oldest)
+
     def take(self, now: float, *, grow: bool) -> None:
         self.stamps.append(now)
         self.dirty = True
@@ -100,7 +108,9 @@ class HostState:
     def throttled(self, sent_at: float, now: float, pause: float) -> None:
         self.paused_until = max(self.paused_until, now + max(0.0, pause))
         if sent_at >= self.decreased_at:
-            self.effective = max(1.0, self.effective * DECREASE)
+            self.expire(now)
+            counted = sum(1 for t in self.stamps if t <= sent_at) - (sent_at in self.stamps)  # before it was full
+            self.effective = max(1.0, min(self.effective * DECREASE, float(counted)))
             self.decreased_at = self.changed_at = now
         self.dirty = True
 

@@ -109,7 +109,7 @@ class RequestBudget:
             return state.allowed()
 
     def free_slots(self) -> tuple[int, float]:
-        """(request starts still allowed in the window now, seconds until one more is); takes none.
+        """(request starts still allowed in the window now, seconds until the oldest leaves it); takes none.
 
         Lets a background poller yield to sends: it starts a request only while more than a reserve is free.
         A host paused by a 429 has none free until the pause ends.
@@ -120,7 +120,7 @@ class RequestBudget:
             now = self._clock()
             state.expire(now)
             free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
-            return free, state.wait(now)
+            return free, state.next_release(now)
 
     def _try_take(self) -> tuple[float, float]:
         """(now, 0) when a slot was taken; otherwise (now, seconds until one may be)."""

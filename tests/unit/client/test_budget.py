@@ -143,15 +143,28 @@ def test_a_request_is_counted_until_its_answer_came_back(tmp_path: Path) -> None
 def test_a_429_lowers_the_host_limit_once_per_congestion(tmp_path: Path) -> None:
     t = FakeTime()
     budget = budget_on(t, tmp_path)
+    for _ in range(8):  # accepted
+        budget.acquire()
     first, second = budget.acquire(), budget.acquire()
     t.now += 1
     budget.throttled(first, 0)
     assert budget.current_limit() == 6  # 10 x 0.6
     budget.throttled(second, 0)  # started before that decrease: the same congestion
     assert budget.current_limit() == 6
-    later = budget.acquire()
-    budget.throttled(later, 0)
+    t.now += 60
+    for _ in range(5):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
     assert budget.current_limit() == 3  # 6 x 0.6 = 3.6
+
+
+def test_a_429_lowers_the_limit_to_what_the_server_gave_this_host(tmp_path: Path) -> None:
+    """Hosts starting together: one 429 after 2 accepted requests says the host's share is about 2, not 6."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    budget.acquire(), budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 2
 
 
 def test_the_limit_never_drops_below_one(tmp_path: Path) -> None:
@@ -168,10 +181,10 @@ def test_the_limit_never_drops_below_one(tmp_path: Path) -> None:
 def test_retry_after_pauses_every_process_of_the_host(tmp_path: Path) -> None:
     t = FakeTime()
     worker, triggerer = budget_on(t, tmp_path), budget_on(t, tmp_path)  # two processes: one state file
-    worker.throttled(worker.acquire(), 30)
-    assert triggerer.free_slots() == (0, 30.0)  # the poller yields too
-    assert triggerer.acquire() == 1030.0
-    assert t.sleeps == [30.0]
+    worker.throttled(worker.acquire(), 90)
+    assert triggerer.free_slots() == (0, 90.0)  # the poller yields too
+    assert triggerer.acquire() == 1090.0
+    assert t.sleeps == [90.0]
 
 
 _THROTTLE = """
@@ -179,6 +192,8 @@ import sys
 from pathlib import Path
 from airflow_provider_legallymail.client.budget import RequestBudget
 budget = RequestBudget("https://shared:443", 10, state_dir=Path(sys.argv[1]))
+for _ in range(8):
+    budget.acquire()
 budget.throttled(budget.acquire(), 300)
 """
 
@@ -194,6 +209,8 @@ def test_a_429_seen_by_another_process_pauses_and_slows_this_one(tmp_path: Path)
 def test_the_limit_grows_back_only_while_the_host_uses_all_of_it(tmp_path: Path) -> None:
     t = FakeTime()
     budget = budget_on(t, tmp_path)
+    for _ in range(8):
+        budget.acquire()
     budget.throttled(budget.acquire(), 0)
     assert budget.current_limit() == 6
     for _ in range(30):  # idle: one request per window, never the whole limit
@@ -215,7 +232,7 @@ def test_the_fixed_budget_ignores_429s(tmp_path: Path) -> None:
     t = FakeTime()
     budget = RequestBudget("k", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep, adaptive=False)
     budget.throttled(budget.acquire(), 30)
-    assert budget.current_limit() == 10 and budget.free_slots() == (9, 0.0)
+    assert budget.current_limit() == 10 and budget.free_slots() == (9, 60.0)
 
 
 def test_the_state_file_of_earlier_releases_is_read(tmp_path: Path) -> None:
@@ -236,9 +253,9 @@ def test_a_429_through_the_hook_pauses_the_host_for_retry_after(
     monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", LM_URL))
     hook = LegallyMailHook()
     with rm.Mocker() as m:
-        m.get(f"{LM_URL}/api/info", [{"status_code": 429, "headers": {"Retry-After": "20"}}, {"json": ex.LM_INFO}])
+        m.get(f"{LM_URL}/api/info", [{"status_code": 429, "headers": {"Retry-After": "90"}}, {"json": ex.LM_INFO}])
         hook.get_account_info()
-    assert m.call_count == 2 and sleeps == [20.0]
-    assert t.sleeps == [20.0]  # the resend waited for the host's pause (transport.pause leaves the clock alone)
+    assert m.call_count == 2 and sleeps == [90.0]
+    assert t.sleeps == [90.0]  # the resend waited for the host's pause (transport.pause leaves the clock alone)
     other = RequestBudget(LM_URL, 10, clock=t.clock, sleep=t.sleep)  # another process of this host
-    assert other.current_limit() == 6
+    assert other.current_limit() == 1  # the host's one request in the window was refused: its share is small
