@@ -17,6 +17,10 @@ every probe that overshoots costs a 429:
   slots per window whatever their number, and the address overshoots rarely (``bench/shared_budget.py``).
   The step grows with the windows since the host's last 429 (``1 + calm / CALM_WINDOWS``), so a host
   that is left alone (the other hosts went idle or stopped) climbs back to the limit within minutes.
+- **Pacing.** While its effective limit is below the configured one (the host shares the address), two
+  requests of one host start at least ``PACING * window / effective`` apart: its share goes out spread
+  over the window, so at the next overshoot fewer of its requests are in flight when the first 429
+  comes back. A host alone keeps its full limit and may send it in one burst.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ GROWTH = 0.1
 MIN_STEP = 0.05
 CALM_WINDOWS = 8.0
 MAX_CALM_WINDOWS = 40.0
+PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
 
 
@@ -81,6 +86,8 @@ class HostState:
     def wait(self, now: float) -> float:
         """Seconds until a request may start: the pause after a 429, or the oldest counted slot's end."""
         wait = self.paused_until - now
+        if self.stamps and self.effective < self.limit:  # sharing the address: spread, not one burst
+            wait = max(wait, self.stamps[-1] + self.window * PACING / self.allowed() - now)
         over = len(self.stamps) - self.allowed()
         if over >= 0:
             wait = max(wait, self.stamps[over] + self.window - now)

@@ -37,10 +37,23 @@ def test_limit_per_window_then_waits_for_the_oldest_slot(tmp_path: Path) -> None
     for _ in range(3):
         starts.append(budget.acquire())
         t.now += 1
-    assert t.sleeps == []
+    assert t.sleeps == []  # a host alone may send its whole limit at once
     starts.append(budget.acquire())
     assert t.sleeps == [57.0]  # first start at 1000, window 60, now 1003
     assert starts == [1000.0, 1001.0, 1002.0, 1060.0]
+
+
+def test_a_host_sharing_the_address_spreads_its_requests_over_the_window(tmp_path: Path) -> None:
+    """Below its configured limit, half the even spacing apart (5 s at 6 per minute), not in one burst."""
+    t = FakeTime()
+    budget = RequestBudget("https://api:443", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
+    for _ in range(8):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 6
+    t.now += 60
+    starts = [budget.acquire() for _ in range(4)]
+    assert starts == [1060.0, 1065.0, 1070.0, 1075.0]
 
 
 def test_budget_is_shared_between_clients_of_the_same_origin(tmp_path: Path) -> None:
