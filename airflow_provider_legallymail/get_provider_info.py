@@ -18,14 +18,21 @@ _COMMON_FIELDS: dict[str, dict[str, Any]] = {
     },
     "max_retries": {
         "label": "Max retries",
-        "description": "Retries of one request on 429, 502/503/504 and connection failures "
-        "(sends are never repeated when their outcome is unknown).",
+        "description": "Retries of one request on 502/503/504 and connection failures (sends are never "
+        "repeated when their outcome is unknown); 429s are waited out apart from these. 0: no retries at all.",
         "schema": {"type": ["integer", "null"], "minimum": 0, "default": 3},
     },
     "requests_per_minute": {
         "label": "Request budget per minute",
-        "description": "Client-side limit shared by every process on the host; 0 disables it.",
+        "description": "Client-side limit shared by every process on the host, adapted to the 429s it "
+        "sees when several hosts share one address; 0 disables it.",
         "schema": {"type": ["integer", "null"], "minimum": 0},
+    },
+    "rate_window": {
+        "label": "Request budget window (seconds)",
+        "description": "Seconds the request budget is counted over (default 60); only for a sandbox started "
+        "with --rate-window.",
+        "schema": {"type": ["number", "null"], "minimum": 0.001, "default": 60},
     },
     "timezone": {
         "label": "Time zone of the API's dates",

@@ -1,9 +1,19 @@
-"""A client-side request budget: at most N requests per minute to one API host, from this whole machine.
+"""A client-side request budget per API host, shared by every process of this machine, that adapts to 429s.
 
-LegallyMail allows 10 requests per minute *per IP address*, so every process on a worker host shares one
-budget: a sliding-window log of request start times in a small JSON file under a lock (``fcntl.flock``).
-The file lives in ``$LEGALLYMAIL_PROVIDER_STATE_DIR`` (default: the system temp dir), one per API origin.
-Where ``fcntl`` is missing the budget is per process.
+LegallyMail allows 10 requests per minute *per IP address*; several hosts often leave through one NAT
+address, and no host sees the others' requests. Every process on a host shares one budget: a sliding-window
+log of requests plus the host's *effective* limit, in a small JSON file under a lock (``fcntl.flock``) in
+``$LEGALLYMAIL_PROVIDER_STATE_DIR`` (default: the system temp dir), one per API base URL. Where ``fcntl``
+is missing the budget is per process.
+
+The effective limit starts at the configured ``limit`` and adapts to the 429s the host sees
+(``client.adaptive``): it drops on a 429 and the whole host pauses until the answer's ``Retry-After``; it
+grows slowly only while the host uses all of it, never above ``limit``, never below 1. So N hosts behind
+one address settle near their share of it without knowing N. On one host alone it stays at ``limit``.
+
+A request is counted from its start until its answer came back (``settle``): the server counts it when it
+arrives, at some instant in between, so a slot is reused only one window after the server can have counted
+it, never on the edge of the server's window.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from airflow_provider_legallymail.client.adaptive import HostState
 from airflow_provider_legallymail.storage import digest
 
 try:
@@ -40,7 +51,7 @@ def default_state_dir() -> Path:
 
 
 class RequestBudget:
-    """Sliding window: no more than ``limit`` request starts within any ``window`` seconds."""
+    """Sliding window: no more than the host's effective limit of requests within any ``window`` seconds."""
 
     def __init__(
         self,
@@ -51,9 +62,11 @@ class RequestBudget:
         state_dir: Path | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
+        adaptive: bool = True,
     ) -> None:
         self.limit = limit
         self.window = window
+        self.adaptive = adaptive  # False: the fixed per-host budget of earlier releases (the bench's baseline)
         self._clock = clock or (lambda: _now())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
         self.path = (state_dir or default_state_dir()) / f"budget-{digest(key)}.json"
@@ -63,38 +76,78 @@ class RequestBudget:
         return self.limit > 0
 
     def acquire(self) -> float:
-        """Block until a request may start, record it, and return its start time (epoch seconds)."""
+        """Block until a request may start, record it, and return its start time (epoch seconds).
+
+        Pass the returned value to ``settle`` when the answer (or the failure) came back."""
         while True:
             started, wait = self._try_take()
             if wait <= 0:
                 return started
             self._sleep(wait)
 
+    def settle(self, started: float) -> None:
+        """The request recorded at ``started`` is over: count it from now, when the server has surely seen it."""
+        if not self.enabled:
+            return
+        with self._state() as state:
+            state.settle(started, self._clock())
+
+    def throttled(self, sent_at: float, pause: float) -> None:
+        """A request that started at ``sent_at`` got 429: the host pauses ``pause`` seconds and slows down."""
+        if not self.enabled:
+            return
+        with self._state() as state:
+            now = self._clock()
+            if self.adaptive:
+                state.throttled(sent_at, now, pause)
+
+    def current_limit(self) -> int:
+        """Requests the host may start per window now: the effective limit (the configured one when fixed)."""
+        if not self.enabled:
+            return 1 << 30
+        with self._state() as state:
+            return state.allowed()
+
     def free_slots(self) -> tuple[int, float]:
         """(request starts still allowed in the window now, seconds until the oldest leaves it); takes none.
 
         Lets a background poller yield to sends: it starts a request only while more than a reserve is free.
+        A host paused by a 429 has none free until the pause ends.
         """
         if not self.enabled:
             return 1 << 30, 0.0
-        with self._locked_state() as handle:
+        with self._state() as state:
             now = self._clock()
-            stamps = [t for t in _read_stamps(handle) if now - t < self.window and t <= now + 1]
-        wait = min(stamps) + self.window - now if stamps else 0.0
-        return self.limit - len(stamps), max(0.0, wait)
+            state.expire(now)
+            free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
+            return free, state.next_release(now)
 
     def _try_take(self) -> tuple[float, float]:
-        """(now, 0) when a slot was taken; otherwise (now, seconds until the oldest start leaves the window)."""
+        """(now, 0) when a slot was taken; otherwise (now, seconds until one may be)."""
         if not self.enabled:
             return self._clock(), 0.0
-        with self._locked_state() as handle:
+        with self._state() as state:
             now = self._clock()
-            stamps = [t for t in _read_stamps(handle) if now - t < self.window and t <= now + 1]
-            if len(stamps) < self.limit:
-                stamps.append(now)
-                _write_stamps(handle, stamps)
-                return now, 0.0
-            return now, min(stamps) + self.window - now
+            state.expire(now)
+            wait = state.wait(now)
+            if wait > 0:
+                return now, wait
+            state.take(now, grow=self.adaptive)
+            return now, 0.0
+
+    @contextmanager
+    def _state(self) -> Iterator[HostState]:
+        """The host's state, read under the lock and written back when the block changed it."""
+        with self._locked_state() as handle:
+            handle.seek(0)
+            raw = handle.read()
+            state = HostState.load(raw, self.limit, self.window)
+            yield state
+            if state.dirty:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(state.dump()))
+                handle.flush()
 
     @contextmanager
     def _locked_state(self) -> Iterator[IO[str]]:
@@ -107,19 +160,3 @@ class RequestBudget:
             finally:
                 if fcntl is not None:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _read_stamps(handle: IO[str]) -> list[float]:
-    handle.seek(0)
-    try:
-        data = json.loads(handle.read() or "[]")
-    except ValueError:
-        return []
-    return [float(t) for t in data if isinstance(t, int | float)] if isinstance(data, list) else []
-
-
-def _write_stamps(handle: IO[str], stamps: list[float]) -> None:
-    handle.seek(0)
-    handle.truncate()
-    handle.write(json.dumps(stamps))
-    handle.flush()

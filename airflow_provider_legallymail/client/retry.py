@@ -25,6 +25,7 @@ class RetryPolicy:
     backoff_cap: float = 30.0
     max_retry_after: float = 120.0
     max_total_wait: float = 300.0
+    max_rate_limit_wait: float = 1800.0  # all of one call's waits after 429s (apart from the above)
 
     def backoff(self, attempt: int, rand: float | None = None) -> float:
         """Exponential backoff with equal jitter: between half and all of ``base * 2**attempt`` (capped)."""

@@ -37,6 +37,7 @@ class ClientSettings:
     timeout: float = 30.0
     max_retries: int = 3
     requests_per_minute: int = 0
+    rate_window: float = 60.0  # seconds the budget's requests_per_minute are counted over (sandbox: --rate-window)
     timezone: str = "UTC"
     token_in_body: bool = False
     max_recipients: int = 10
@@ -169,6 +170,7 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         requests_per_minute=int(
             _number(extras, "requests_per_minute", defaults.requests_per_minute, minimum=0, integer=True)
         ),
+        rate_window=_number(extras, "rate_window", 60.0, minimum=0.001, integer=False),
         timezone=_timezone(extras, defaults.timezone),
         token_in_body=token_in_body,
         max_recipients=int(_number(extras, "max_recipients", 10, minimum=1, integer=True)),

@@ -70,7 +70,9 @@ class ApiClient:
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
-        self.budget = budget or RequestBudget(settings.base_url, settings.requests_per_minute)
+        self.budget = budget or RequestBudget(
+            settings.base_url, settings.requests_per_minute, window=settings.rate_window
+        )
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
@@ -188,17 +190,20 @@ class ApiClient:
         download: bool = False,
         stream: bool = False,
     ) -> requests.Response:
-        """The retry loop; redirects are never followed here. A download does not spend the request budget."""
+        """The retry loop; redirects are never followed here. A download does not spend the request budget.
+
+        A 429 is waited out (the whole host pauses, ``RequestBudget.throttled``) and sent again without
+        using up ``max_retries``: it proves the request was not processed. Those waits are bounded by
+        ``RetryPolicy.max_rate_limit_wait`` in all (and by the task's own ``execution_timeout``)."""
         may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         timeout = (min(CONNECT_TIMEOUT_CAP, self.settings.timeout), self.settings.timeout)
         endpoint = scrub(endpoint, self.settings.token)
         began = time.monotonic()
         waited = 0.0
         attempt = 0
+        limited = _RateLimited()
         while True:
-            before = time.time()
-            if not download and self.budget.acquire() - before > 1:
-                log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
+            slot = None if download else self._take_slot(method, endpoint)
             started = time.monotonic()
             sent_at = time.time()  # when this attempt goes out: a lost answer settles from here
             if not may_repeat:
@@ -215,20 +220,63 @@ class ApiClient:
                     stream=stream,
                 )
             except requests.RequestException as exc:
+                self._settle(slot)
                 reason = self._unreached(exc, url, timeout)
                 failure = _Failure(method, endpoint, attempt, waited, time.monotonic() - began, sent_at)
                 wait = self._on_transport_error(exc, reason, failure, may_repeat)
             else:
+                self._settle(slot)
                 self._note_server_clock(response)
                 log.debug("%s %s -> %s in %.3fs", method, endpoint, response.status_code, time.monotonic() - started)
                 if response.status_code < 300 or (download and response.status_code < 400):
                     return response
+                if response.status_code == 429:
+                    wait = self._on_rate_limited(response, method, endpoint, limited, sent_at if slot is None else slot)
+                    (self._sleep or pause)(wait)
+                    continue
                 wait = self._on_error_status(response, method, endpoint, may_repeat, attempt, waited, sent_at)
                 reason = f"HTTP {response.status_code}"
             self._log_retry(method, endpoint, attempt, reason, wait, time.monotonic() - started)
             (self._sleep or pause)(wait)
             waited += wait
             attempt += 1
+
+    def _take_slot(self, method: str, endpoint: str) -> float:
+        """Wait for the request budget; the slot's start, to settle once the answer is in."""
+        before = time.time()
+        slot = self.budget.acquire()
+        if time.time() - before > 1:
+            log.info("%s %s: waited %.0fs for the request budget", method, endpoint, time.time() - before)
+        return slot
+
+    def _settle(self, slot: float | None) -> None:
+        if slot is not None:
+            self.budget.settle(slot)
+
+    def _on_rate_limited(
+        self, response: requests.Response, method: str, endpoint: str, limited: _RateLimited, slot: float
+    ) -> float:
+        """The wait before sending a 429'd request again (the host pauses as long), or raise."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+        wait = retry_after if retry_after is not None else self.policy.backoff(limited.count)
+        self.budget.throttled(slot, wait)  # every process of the host pauses and slows down
+        too_long = wait > self.policy.max_retry_after or limited.waited + wait > self.policy.max_rate_limit_wait
+        if self.policy.max_retries == 0 or too_long:  # max_retries=0: no retries at all
+            body = scrub(response.text, self.settings.token)
+            raise error_for_status(429, method=method, endpoint=endpoint, body=body, retry_after=retry_after)
+        limited.count += 1
+        limited.waited += wait
+        log.warning(
+            "%s %s: rate limited (HTTP 429, %d so far); the host pauses %.1fs, then sends it again "
+            "(not counted in max_retries; %.0fs of %.0fs allowed for rate-limit waits used)",
+            method,
+            endpoint,
+            limited.count,
+            wait,
+            limited.waited,
+            self.policy.max_rate_limit_wait,
+        )
+        return wait
 
     def _note_server_clock(self, response: requests.Response) -> None:
         """Remember how far the server's clock is from ours (its ``Date`` header is to the second)."""
@@ -323,6 +371,14 @@ class ApiClient:
             return wait
         extra: dict[str, Any] = {"retry_after": retry_after} if status == 429 else {}
         raise error_for_status(status, method=method, endpoint=endpoint, body=body, **extra)
+
+
+@dataclass
+class _RateLimited:
+    """The 429s one call has waited out so far."""
+
+    count: int = 0
+    waited: float = 0.0
 
 
 @dataclass(frozen=True)

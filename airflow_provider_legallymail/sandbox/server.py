@@ -14,7 +14,7 @@ import threading
 import time
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 import uvicorn
@@ -27,7 +27,8 @@ from airflow_provider_legallymail.sandbox.runtime import Sandbox
 from airflow_provider_legallymail.sandbox.samples import SAMPLE_PDF_PATH
 
 STARTUP_TIMEOUT = 15.0
-LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body", "sandbox_speed"})
+LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body", "sandbox_speed", "rate_window"})
+DEFAULT_RATE_WINDOW = 60.0
 
 
 def uvicorn_config(sandbox: Sandbox, sock: socket.socket, log_level: str = "warning") -> uvicorn.Config:
@@ -142,11 +143,10 @@ class SandboxServer:
 
         ``extras`` go to both connections (except LegallyMail-only ones such as ``token_in_body``);
         ``legitmailer_extra`` replaces them for the Legitmailer connection. A sandbox whose clock runs faster
-        than real time adds ``sandbox_speed`` to the LegallyMail connection, so waits count its seconds.
+        than real time adds ``sandbox_speed`` to the LegallyMail connection, so waits count its seconds; one
+        whose rate window is not 60 s adds ``rate_window``, so the client's request budget counts over it.
         """
-        speed = self.speed
-        if speed > 1 and "sandbox_speed" not in extras:
-            extras = {**extras, "sandbox_speed": speed}
+        extras = {**self._sandbox_extras(), **extras}
         lt_extra = (
             dict(legitmailer_extra)
             if legitmailer_extra is not None
@@ -170,15 +170,34 @@ class SandboxServer:
         """The same two connections in Airflow's URI form, ``legitmailer://:KEY@127.0.0.1:PORT/legitmailer``:
         host and port of this server, the API's prefix as the path (which Airflow puts in ``schema``)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        speed = f"?sandbox_speed={self.speed:g}" if self.speed > 1 else ""  # as connection_env
+        query = urlencode({name: f"{value:g}" for name, value in self._sandbox_extras().items()})  # as connection_env
         forms = (
-            ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "legallymail", self.legallymail_token, LEGALLYMAIL_PREFIX + speed),
+            (
+                "AIRFLOW_CONN_LEGALLYMAIL_DEFAULT",
+                "legallymail",
+                self.legallymail_token,
+                LEGALLYMAIL_PREFIX + (f"?{query}" if query else ""),
+            ),
             ("AIRFLOW_CONN_LEGITMAILER_DEFAULT", "legitmailer", self.legitmailer_token, LEGITMAILER_PREFIX),
         )
         return {
             name: f"{scheme}://:{quote(token, safe='')}@{host}:{self.port}{prefix}"
             for name, scheme, token, prefix in forms
         }
+
+    def _sandbox_extras(self) -> dict[str, float]:
+        """The LegallyMail extras this sandbox's settings call for: its clock speed and rate window."""
+        extras: dict[str, float] = {}
+        if self.speed > 1:
+            extras["sandbox_speed"] = self.speed
+        if self.rate_window != DEFAULT_RATE_WINDOW:
+            extras["rate_window"] = self.rate_window
+        return extras
+
+    @property
+    def rate_window(self) -> float:
+        """The rate limit's window in seconds, as the running sandbox has it; before start, the config's."""
+        return float(self.sandbox.limiter.window if self.sandbox is not None else self.config.rate_window)
 
     # -- control helpers ---------------------------------------------------------------------------
     def control(self, method: str, path: str, payload: Any = None, params: dict[str, Any] | None = None) -> Any:

@@ -10,8 +10,10 @@ in a worker thread (``asyncio.to_thread``): nothing blocks the event loop. The p
 - is work-conserving: every free slot goes to the request most likely to see a change
   (``waiting.schedule``: a hazard per kind and age, lists worth the watches they cover, minimum re-check
   intervals), paced evenly over the window so a changed row's detail is fetched within seconds;
-- starts a request only while more than ``reserve`` slots of the connection's ``requests_per_minute``
-  are free in the host-wide budget file, leaving them to sends;
+- starts a request only while more than ``reserve`` slots of the host's current request limit are free
+  in the host-wide budget file, leaving them to sends; that limit is the connection's
+  ``requests_per_minute`` as adapted to the 429s the host saw (``client.adaptive``), and the reserve
+  shrinks with it (a fifth, never all of it); a host paused by a 429 has no free slot;
 - absorbs 429, 5xx and network errors with exponential backoff, and reports errors that no retry can fix
   (unknown id, bad token) to the waits concerned.
 
@@ -53,7 +55,7 @@ FATAL = (AuthenticationError, PermissionDeniedError, ConfigurationError, MethodN
 class PollerConfig:
     """Tuning of the shared poller; times are API seconds (``speed`` only differs for the sandbox)."""
 
-    reserve: int | None = None  # budget slots left to sends; default max(1, requests_per_minute // 5)
+    reserve: int | None = None  # budget slots left to sends; default max(1, current limit // 5)
     floors: dict[str, float] = field(default_factory=lambda: {"sms": 3.0, "email": 5.0, "signature": 15.0})
     recheck: float = 0.05  # a watch is re-checked no sooner than this fraction of its age (from its floor)
     recheck_cap: float = 300.0  # ... and that minimum never exceeds this: spare budget reaches every watch
@@ -218,13 +220,20 @@ class Poller:
         if self.config.speed != 1.0 and client.budget.enabled:  # the sandbox's scaled minute
             from airflow_provider_legallymail.client.budget import RequestBudget
 
-            client.budget = RequestBudget(client.settings.base_url, rpm, window=60.0 / self.config.speed)
+            window = client.budget.window / self.config.speed
+            client.budget = RequestBudget(client.settings.base_url, rpm, window=window)
         if not client.budget.enabled:  # no host budget: pace against the documented limit in-process
             from airflow_provider_legallymail.client.budget import RequestBudget
 
             self._own_budget = RequestBudget(
                 f"poller-{id(self)}", limits.LEGALLYMAIL_REQUESTS_PER_MINUTE, window=60.0 / self.config.speed
             )
+
+    def _reserve_within(self, limit: int) -> int:
+        """The slots left to sends out of the host's current (adapted) limit: a fifth of it, at least 1 (or
+        the configured reserve), and never all of it, so a host slowed down to 1 request still polls."""
+        reserve = self._reserve if self.config.reserve is not None else max(1, limit // 5)
+        return max(0, min(reserve, limit - 1))
 
     def _budget(self) -> Any:
         return self._own_budget or self._hook.get_conn().budget
@@ -233,8 +242,9 @@ class Poller:
         """One request, or one wait for a slot or for something to become allowed; False once nothing can succeed."""
         now = self.now()
         budget = self._budget()
-        free, wait = await asyncio.to_thread(budget.free_slots)
-        if free <= self._reserve:
+        (free, wait), limit = await asyncio.to_thread(lambda: (budget.free_slots(), budget.current_limit()))
+        reserve = self._reserve_within(limit)
+        if free <= reserve:
             await asyncio.sleep(max(wait, 0.005))
             return True
         action, next_at = choose(self.watches.values(), now, self.config, self._last_list)
@@ -247,7 +257,7 @@ class Poller:
         if not action.urgent and pace < 0:  # spread the poller's share evenly over the window
             await self._sleep(-pace * self.speed, wakeable=True)
             return True
-        interval = budget.window / max(1, budget.limit - self._reserve) if budget.enabled else 0.0
+        interval = budget.window / max(1, limit - reserve) if budget.enabled else 0.0
         self._paced_until = max(self._paced_until, time.monotonic() - interval) + interval  # no drift
         if budget is not self._hook.get_conn().budget:
             await asyncio.to_thread(budget.acquire)

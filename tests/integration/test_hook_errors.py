@@ -187,3 +187,20 @@ def test_dropped_cancel_is_outcome_unknown(sandbox: SandboxServer, lt_hook: Legi
         lt_hook.cancel_queued_email(queued.request_id)
     sandbox.advance(120)
     assert sandbox.legitmailer_sent() == []  # the cancellation was committed
+
+
+def test_a_slow_arrival_does_not_make_the_next_request_429_at_the_window_edge(
+    sandbox: SandboxServer, connect: Connect
+) -> None:
+    """The single-host 429s: the server counts a request when it arrives, the budget counted it at its start.
+
+    The first request reaches the rate limiter 0.3 s after it started (a busy server, a slow connection): a
+    budget counting starts let the next request go one window after the first *started*, 0.3 s before the
+    server's window let it in. Counted until its answer came back, the next one waits for that window."""
+    connect(requests_per_minute=1, rate_window=1.0, max_retries=0)  # max_retries=0: a 429 raises at once
+    sandbox.set_rate_limit(limit=1, window=1.0)
+    sandbox.fault("legallymail", "GET", "/api/info", latency=0.3, count=1)
+    hook = LegallyMailHook()
+    hook.get_account_info()
+    hook.get_account_info()
+    assert statuses(sandbox, "/api/info") == [200, 200]

@@ -104,3 +104,20 @@ def test_a_sped_up_sandbox_prints_connections_that_carry_its_speed(form: str, mo
     legallymail = LegallyMailHook().settings
     assert (legallymail.sandbox_speed, legallymail.base_url) == (60.0, "http://127.0.0.1:8765/legallymail")
     assert LegitmailerHook().settings.base_url == "http://127.0.0.1:8765/legitmailer"
+
+
+@pytest.mark.parametrize("form", ["json", "uri"])
+def test_a_scaled_rate_window_is_carried_by_the_printed_connections(form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--rate-window 6`: the client's request budget counts over the sandbox's window, not a minute."""
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+    for args, window in ((["--rate-window", "6", "--speed", "60"], 6.0), ([], 60.0)):
+        described = SandboxServer(cli.config_from(cli.parse_args(args)), port=8765)
+        exports = [line.lstrip("# ") for line in cli.banner(described).splitlines() if "AIRFLOW_CONN_" in line]
+        for line in exports[:2] if form == "json" else exports[2:]:
+            name, value = shlex.split(line)[1].split("=", 1)
+            monkeypatch.setenv(name, value)
+        settings = LegallyMailHook().settings
+        assert settings.rate_window == window
+        assert (LegallyMailHook().get_conn().budget.window, settings.requests_per_minute) == (window, 10)
+        assert ("rate_window" in " ".join(exports)) == (window != 60.0)

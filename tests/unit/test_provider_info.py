@@ -45,7 +45,7 @@ def test_connection_form_declares_token_host_and_every_extra() -> None:
     assert lm["ui-field-behaviour"]["relabeling"]["password"] == "API token"
     assert lm["ui-field-behaviour"]["placeholders"]["host"] == "https://legallymail.com"
     assert lt["ui-field-behaviour"]["placeholders"]["host"] == "https://app.legitmailer.com"
-    for name in ("timeout", "max_retries", "requests_per_minute", "timezone"):
+    for name in ("timeout", "max_retries", "requests_per_minute", "rate_window", "timezone"):
         assert name in lm["conn-fields"]
         assert name in lt["conn-fields"]
     assert "token_in_body" in lm["conn-fields"]

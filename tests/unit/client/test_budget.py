@@ -37,10 +37,23 @@ def test_limit_per_window_then_waits_for_the_oldest_slot(tmp_path: Path) -> None
     for _ in range(3):
         starts.append(budget.acquire())
         t.now += 1
-    assert t.sleeps == []
+    assert t.sleeps == []  # a host alone may send its whole limit at once
     starts.append(budget.acquire())
     assert t.sleeps == [57.0]  # first start at 1000, window 60, now 1003
     assert starts == [1000.0, 1001.0, 1002.0, 1060.0]
+
+
+def test_a_host_sharing_the_address_spreads_its_requests_over_the_window(tmp_path: Path) -> None:
+    """Below its configured limit, half the even spacing apart (5 s at 6 per minute), not in one burst."""
+    t = FakeTime()
+    budget = RequestBudget("https://api:443", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
+    for _ in range(8):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 6
+    t.now += 60
+    starts = [budget.acquire() for _ in range(4)]
+    assert starts == [1060.0, 1065.0, 1070.0, 1075.0]
 
 
 def test_budget_is_shared_between_clients_of_the_same_origin(tmp_path: Path) -> None:
@@ -123,3 +136,139 @@ def test_downloads_do_not_spend_the_api_budget(monkeypatch: pytest.MonkeyPatch, 
         assert t.sleeps == []
         hook.get_account_info()
     assert t.sleeps == [60.0]
+
+
+# -- adapting to 429s: N hosts behind one address ---------------------------------------------------------
+def budget_on(t: FakeTime, tmp_path: Path, limit: int = 10) -> RequestBudget:
+    return RequestBudget("https://api:443", limit, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
+
+
+def test_a_request_is_counted_until_its_answer_came_back(tmp_path: Path) -> None:
+    """The server counts a request when it arrives: a slot is reused a window after the answer, not the start."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path, limit=1)
+    started = budget.acquire()
+    t.now += 0.4  # the answer takes 0.4 s
+    budget.settle(started)
+    assert budget.acquire() == pytest.approx(1060.4)  # not 1060.0, when the server may still count it
+
+
+def test_a_429_lowers_the_host_limit_once_per_congestion(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    for _ in range(8):  # accepted
+        budget.acquire()
+    first, second = budget.acquire(), budget.acquire()
+    t.now += 1
+    budget.throttled(first, 0)
+    assert budget.current_limit() == 6  # 10 x 0.6
+    budget.throttled(second, 0)  # started before that decrease: the same congestion
+    assert budget.current_limit() == 6
+    t.now += 60
+    for _ in range(5):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 3  # 6 x 0.6 = 3.6
+
+
+def test_a_429_lowers_the_limit_to_what_the_server_gave_this_host(tmp_path: Path) -> None:
+    """Hosts starting together: one 429 after 2 accepted requests says the host's share is about 2, not 6."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    budget.acquire(), budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 2
+
+
+def test_the_limit_never_drops_below_one(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    for _ in range(20):
+        budget.throttled(budget.acquire(), 0)
+        t.now += 61
+    assert budget.current_limit() == 1
+    budget.acquire()
+    assert t.sleeps == []  # one request per window still goes
+
+
+def test_retry_after_pauses_every_process_of_the_host(tmp_path: Path) -> None:
+    t = FakeTime()
+    worker, triggerer = budget_on(t, tmp_path), budget_on(t, tmp_path)  # two processes: one state file
+    worker.throttled(worker.acquire(), 90)
+    assert triggerer.free_slots() == (0, 90.0)  # the poller yields too
+    assert triggerer.acquire() == 1090.0
+    assert t.sleeps == [90.0]
+
+
+_THROTTLE = """
+import sys
+from pathlib import Path
+from airflow_provider_legallymail.client.budget import RequestBudget
+budget = RequestBudget("https://shared:443", 10, state_dir=Path(sys.argv[1]))
+for _ in range(8):
+    budget.acquire()
+budget.throttled(budget.acquire(), 300)
+"""
+
+
+def test_a_429_seen_by_another_process_pauses_and_slows_this_one(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", _THROTTLE, str(tmp_path)], check=True, timeout=60)
+    here = RequestBudget("https://shared:443", 10, state_dir=tmp_path)
+    free, wait = here.free_slots()
+    assert free == 0 and 200 < wait <= 300
+    assert here.current_limit() == 6
+
+
+def test_the_limit_grows_back_only_while_the_host_uses_all_of_it(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    for _ in range(8):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 6
+    for _ in range(30):  # idle: one request per window, never the whole limit
+        t.now += 60
+        budget.acquire()
+    assert budget.current_limit() == 6
+    limits = []
+    for _ in range(40):  # busy: every slot used, window after window
+        for _ in range(budget.current_limit()):
+            budget.acquire()
+        t.now += 60
+        limits.append(budget.current_limit())
+    assert limits == sorted(limits)  # no 429 meanwhile: it only grows
+    assert limits[0] < 10 and len(set(limits)) >= 4  # step by step, additively
+    assert limits[-1] == 10  # back to the configured limit, and never above it
+
+
+def test_the_fixed_budget_ignores_429s(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = RequestBudget("k", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep, adaptive=False)
+    budget.throttled(budget.acquire(), 30)
+    assert budget.current_limit() == 10 and budget.free_slots() == (9, 60.0)
+
+
+def test_the_state_file_of_earlier_releases_is_read(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = budget_on(t, tmp_path, limit=2)
+    budget.path.parent.mkdir(parents=True, exist_ok=True)
+    budget.path.write_text(json.dumps([990.0, 995.0]))  # a list of starts
+    budget.acquire()
+    assert t.sleeps == [50.0]
+
+
+def test_a_429_through_the_hook_pauses_the_host_for_retry_after(
+    monkeypatch: pytest.MonkeyPatch, sleeps: list[float], tmp_path: Path
+) -> None:
+    t = FakeTime()
+    monkeypatch.setattr(budget_module, "_now", t.clock)
+    monkeypatch.setattr(budget_module, "_pause", t.sleep)
+    monkeypatch.setenv("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", conn_json("legallymail", LM_URL))
+    hook = LegallyMailHook()
+    with rm.Mocker() as m:
+        m.get(f"{LM_URL}/api/info", [{"status_code": 429, "headers": {"Retry-After": "90"}}, {"json": ex.LM_INFO}])
+        hook.get_account_info()
+    assert m.call_count == 2 and sleeps == [90.0]
+    assert t.sleeps == [90.0]  # the resend waited for the host's pause (transport.pause leaves the clock alone)
+    other = RequestBudget(LM_URL, 10, clock=t.clock, sleep=t.sleep)  # another process of this host
+    assert other.current_limit() == 1  # the host's one request in the window was refused: its share is small

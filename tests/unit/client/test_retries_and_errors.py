@@ -73,13 +73,36 @@ def test_429_beyond_the_cap_raises_rate_limited_with_retry_after(hook: LegallyMa
     assert m.call_count == 1 and sleeps == []
 
 
-def test_429_retries_are_bounded(hook: LegallyMailHook, sleeps: list[float]) -> None:
+def test_a_429_storm_longer_than_max_retries_does_not_fail_the_call(hook: LegallyMailHook, sleeps: list[float]) -> None:
+    """429 proves the request was not processed: it is waited out without using up max_retries (3)."""
+    storm = [{"status_code": 429, "headers": {"Retry-After": "30"}}] * 10
     with rm.Mocker() as m:
-        m.get(INFO, status_code=429, headers={"Retry-After": "1"})
-        with pytest.raises(RateLimitedError):
+        m.post(SEND, [*storm, {"json": ex.LM_SEND_SINGLE}])
+        assert send(hook).tracking_id == "cm_xxx"
+    assert m.call_count == 11
+    assert sleeps == [30.0] * 10
+
+
+def test_429_waits_are_bounded_by_max_rate_limit_wait(hook: LegallyMailHook, sleeps: list[float]) -> None:
+    with rm.Mocker() as m:
+        m.get(INFO, status_code=429, headers={"Retry-After": "60"})
+        with pytest.raises(RateLimitedError) as info:
             hook.get_account_info()
-    assert m.call_count == 4  # first try + max_retries (3)
-    assert sleeps == [1.0, 1.0, 1.0]
+    assert info.value.retry_after == 60
+    assert sleeps == [60.0] * 30  # 1800 s in all (RetryPolicy.max_rate_limit_wait), then the 31st 429 raises
+    assert m.call_count == 31
+
+
+def test_429_and_other_failures_count_apart(hook: LegallyMailHook, sleeps: list[float]) -> None:
+    """A 429 does not use up a retry of a 503; three 503s still exhaust max_retries."""
+    limited = {"status_code": 429, "headers": {"Retry-After": "5"}}
+    busy = {"status_code": 503}
+    with rm.Mocker() as m:
+        m.get(INFO, [limited, busy, limited, busy, limited, busy, busy])
+        with pytest.raises(MailApiError) as info:
+            hook.get_account_info()
+    assert info.value.status_code == 503
+    assert m.call_count == 7 and sleeps.count(5.0) == 3
 
 
 @pytest.mark.parametrize(

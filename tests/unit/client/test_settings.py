@@ -19,6 +19,7 @@ def test_legallymail_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.base_url == "https://legallymail.com"
     assert (settings.timeout, settings.max_retries, settings.requests_per_minute) == (30.0, 3, 10)
     assert (settings.timezone, settings.token_in_body, settings.max_recipients) == ("Europe/Madrid", False, 10)
+    assert settings.rate_window == 60.0
 
 
 def test_legitmailer_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +67,7 @@ def test_schema_field_selects_http_for_loopback(monkeypatch: pytest.MonkeyPatch)
         ({"timezone": "Mars/Olympus"}, "extra 'timezone': 'Mars/Olympus' is not a known"),
         ({"token_in_body": "maybe"}, "extra 'token_in_body'"),
         ({"max_recipients": 0}, "extra 'max_recipients'"),
+        ({"rate_window": 0}, "extra 'rate_window': 0 is below the minimum"),
     ],
 )
 def test_bad_extras_name_the_extra(monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], message: str) -> None:

@@ -76,7 +76,9 @@ class ScriptedHook:
     def __init__(self, states: list[Any]) -> None:
         self.states = states
         self.calls = 0
-        budget = SimpleNamespace(enabled=True, free_slots=lambda: (100, 0.0), acquire=lambda: 0.0)
+        budget = SimpleNamespace(
+            enabled=True, window=60.0, free_slots=lambda: (100, 0.0), current_limit=lambda: 10, acquire=lambda: 0.0
+        )
         settings = SimpleNamespace(requests_per_minute=10, base_url="https://legallymail.com", sandbox_speed=1.0)
         self.conn = SimpleNamespace(budget=budget, settings=settings)
 

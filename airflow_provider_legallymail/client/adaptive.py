@@ -1,0 +1,134 @@
+"""The host's request budget state and how its effective limit adapts to 429s (pure: no I/O, no clock).
+
+Additive increase, multiplicative decrease, tuned for a limit counted in a few requests per minute, where
+every probe that overshoots costs a 429:
+
+- **Decrease.** A 429 multiplies the effective limit by ``DECREASE``, or lowers it to the number of the
+  host's requests in the window that went out before the refused one when that is fewer (all the server
+  gave this host before it was full: a host starting next to others converges in one step, not four),
+  never below 1; and pauses the host until the answer's ``Retry-After`` (or the client's backoff when it
+  has none). One decrease per
+  congestion event: a 429 to a request that started before the last decrease says nothing new.
+- **Increase.** Only while the host uses its whole effective limit (a request takes its last slot in the
+  window), at most once per window, never above the configured limit: no growth while idle, so an idle
+  host does not burst later. The step is the host's share of ``GROWTH`` slots (``GROWTH * effective /
+  limit``, at least ``MIN_STEP``): hosts do not know how many share the address, but each one's effective
+  limit is about the configured limit divided by their number, so together they grow by about ``GROWTH``
+  slots per window whatever their number, and the address overshoots rarely (``bench/shared_budget.py``).
+  The step grows with the windows since the host's last 429 (``1 + calm / CALM_WINDOWS``), so a host
+  that is left alone (the other hosts went idle or stopped) climbs back to the limit within minutes.
+- **Pacing.** While its effective limit is below the configured one (the host shares the address), two
+  requests of one host start at least ``PACING * window / effective`` apart: its share goes out spread
+  over the window, so at the next overshoot fewer of its requests are in flight when the first 429
+  comes back. A host alone keeps its full limit and may send it in one burst.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+DECREASE = 0.6
+GROWTH = 0.1
+MIN_STEP = 0.05
+CALM_WINDOWS = 8.0
+MAX_CALM_WINDOWS = 40.0
+PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
+FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
+
+
+@dataclass
+class HostState:
+    limit: int  # configured
+    window: float
+    effective: float
+    stamps: list[float] = field(default_factory=list)  # request starts, or ends once settled
+    paused_until: float = 0.0
+    changed_at: float = 0.0  # last increase or decrease
+    decreased_at: float = 0.0
+    dirty: bool = False
+
+    @classmethod
+    def load(cls, raw: str, limit: int, window: float) -> HostState:
+        try:
+            data: Any = json.loads(raw or "[]")
+        except ValueError:
+            data = []
+        if isinstance(data, list):  # the format of earlier releases: the stamps alone
+            data = {"stamps": data}
+        if not isinstance(data, dict):
+            data = {}
+        state = cls(limit=limit, window=window, effective=float(limit))
+        state.stamps = sorted(float(t) for t in data.get("stamps", []) if isinstance(t, int | float))
+        state.effective = min(float(limit), max(1.0, _number(data.get("effective"), float(limit))))
+        state.paused_until = _number(data.get("paused_until"), 0.0)
+        state.changed_at = _number(data.get("changed_at"), 0.0)
+        state.decreased_at = _number(data.get("decreased_at"), 0.0)
+        return state
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "stamps": self.stamps,
+            "effective": self.effective,
+            "paused_until": self.paused_until,
+            "changed_at": self.changed_at,
+            "decreased_at": self.decreased_at,
+        }
+
+    def allowed(self) -> int:
+        """Request starts allowed per window now."""
+        return max(1, int(self.effective + 1e-9))
+
+    def expire(self, now: float) -> None:
+        self.stamps = [t for t in self.stamps if now - t < self.window and t <= now + FUTURE_TOLERANCE]
+
+    def wait(self, now: float) -> float:
+        """Seconds until a request may start: the pause after a 429, or the oldest counted slot's end."""
+        wait = self.paused_until - now
+        if self.stamps and self.effective < self.limit:  # sharing the address: spread, not one burst
+            wait = max(wait, self.stamps[-1] + self.window * PACING / self.allowed() - now)
+        over = len(self.stamps) - self.allowed()
+        if over >= 0:
+            wait = max(wait, self.stamps[over] + self.window - now)
+        return max(0.0, wait)
+
+    def next_release(self, now: float) -> float:
+        """Seconds until one more request is free than now: the pause's end, or the oldest counted one's."""
+        oldest = self.stamps[0] + self.window - now if self.stamps else 0.0
+        return max(0.0, self.paused_until - now, oldest)
+
+    def take(self, now: float, *, grow: bool) -> None:
+        self.stamps.append(now)
+        self.dirty = True
+        if grow and len(self.stamps) >= self.allowed():
+            self._increase(now)
+
+    def settle(self, started: float, now: float) -> None:
+        """Count the request that started at ``started`` from ``now`` on (its answer came back)."""
+        if started in self.stamps:
+            self.stamps.remove(started)
+            self.stamps.append(max(started, now))
+            self.stamps.sort()
+            self.dirty = True
+
+    def throttled(self, sent_at: float, now: float, pause: float) -> None:
+        self.paused_until = max(self.paused_until, now + max(0.0, pause))
+        if sent_at >= self.decreased_at:
+            self.expire(now)
+            counted = sum(1 for t in self.stamps if t <= sent_at) - (sent_at in self.stamps)  # before it was full
+            self.effective = max(1.0, min(self.effective * DECREASE, float(counted)))
+            self.decreased_at = self.changed_at = now
+        self.dirty = True
+
+    def _increase(self, now: float) -> None:
+        if self.effective >= self.limit or now - self.changed_at < self.window:
+            return
+        calm = min(MAX_CALM_WINDOWS, max(0.0, now - self.decreased_at) / self.window)
+        step = max(MIN_STEP, GROWTH * self.effective / self.limit) * (1 + calm / CALM_WINDOWS)
+        self.effective = min(float(self.limit), self.effective + step)
+        self.changed_at = now
+
+
+def _number(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
