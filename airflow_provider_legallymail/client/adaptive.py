@@ -15,12 +15,17 @@ every probe that overshoots costs a 429:
   limit``, at least ``MIN_STEP``): hosts do not know how many share the address, but each one's effective
   limit is about the configured limit divided by their number, so together they grow by about ``GROWTH``
   slots per window whatever their number, and the address overshoots rarely (``bench/shared_budget.py``).
-  The step grows with the windows since the host's last 429 (``1 + calm / CALM_WINDOWS``), so a host
-  that is left alone (the other hosts went idle or stopped) climbs back to the limit within minutes.
+  The step doubles every ``SPEEDUP_STEPS`` increases since the host's last 429 (up to ``MAX_SPEEDUP``
+  times), so a busy host that is left alone (the other hosts went idle or stopped) climbs back to the
+  limit within about ten windows, while hosts that all have work, and see a 429 every few windows, grow
+  slowly. Idle windows do not count.
 - **Pacing.** While its effective limit is below the configured one (the host shares the address), two
   requests of one host start at least ``PACING * window / effective`` apart: its share goes out spread
   over the window, so at the next overshoot fewer of its requests are in flight when the first 429
   comes back. A host alone keeps its full limit and may send it in one burst.
+  Under an executor that runs tasks on several hosts (``topology.is_distributed_executor``) a host also
+  paces its first window (a new budget file: a worker on a fresh disk, a triggerer that just started):
+  hosts that start together then meet the server's limit one request each, not in a burst each.
 """
 
 from __future__ import annotations
@@ -30,10 +35,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DECREASE = 0.6
-GROWTH = 0.1
+GROWTH = 0.4
 MIN_STEP = 0.05
-CALM_WINDOWS = 8.0
-MAX_CALM_WINDOWS = 40.0
+SPEEDUP_STEPS = 2.0
+MAX_SPEEDUP = 16.0
 PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
 
@@ -47,6 +52,8 @@ class HostState:
     paused_until: float = 0.0
     changed_at: float = 0.0  # last increase or decrease
     decreased_at: float = 0.0
+    increases: int = 0  # since the last decrease
+    born: float = 0.0  # the host's first request (0: none yet)
     dirty: bool = False
 
     @classmethod
@@ -65,6 +72,8 @@ class HostState:
         state.paused_until = _number(data.get("paused_until"), 0.0)
         state.changed_at = _number(data.get("changed_at"), 0.0)
         state.decreased_at = _number(data.get("decreased_at"), 0.0)
+        state.increases = int(_number(data.get("increases"), 0.0))
+        state.born = _number(data.get("born"), 0.0)
         return state
 
     def dump(self) -> dict[str, Any]:
@@ -74,6 +83,8 @@ class HostState:
             "paused_until": self.paused_until,
             "changed_at": self.changed_at,
             "decreased_at": self.decreased_at,
+            "increases": self.increases,
+            "born": self.born,
         }
 
     def allowed(self) -> int:
@@ -83,10 +94,11 @@ class HostState:
     def expire(self, now: float) -> None:
         self.stamps = [t for t in self.stamps if now - t < self.window and t <= now + FUTURE_TOLERANCE]
 
-    def wait(self, now: float) -> float:
+    def wait(self, now: float, *, pace_first_window: bool = False) -> float:
         """Seconds until a request may start: the pause after a 429, or the oldest counted slot's end."""
         wait = self.paused_until - now
-        if self.stamps and self.effective < self.limit:  # sharing the address: spread, not one burst
+        first_window = pace_first_window and (self.born == 0.0 or now - self.born < self.window)
+        if self.stamps and (self.effective < self.limit or first_window):  # spread, not one burst
             wait = max(wait, self.stamps[-1] + self.window * PACING / self.allowed() - now)
         over = len(self.stamps) - self.allowed()
         if over >= 0:
@@ -99,6 +111,7 @@ class HostState:
         return max(0.0, self.paused_until - now, oldest)
 
     def take(self, now: float, *, grow: bool) -> None:
+        self.born = self.born or now
         self.stamps.append(now)
         self.dirty = True
         if grow and len(self.stamps) >= self.allowed():
@@ -119,14 +132,16 @@ class HostState:
             counted = sum(1 for t in self.stamps if t <= sent_at) - (sent_at in self.stamps)  # before it was full
             self.effective = max(1.0, min(self.effective * DECREASE, float(counted)))
             self.decreased_at = self.changed_at = now
+            self.increases = 0
         self.dirty = True
 
     def _increase(self, now: float) -> None:
         if self.effective >= self.limit or now - self.changed_at < self.window:
             return
-        calm = min(MAX_CALM_WINDOWS, max(0.0, now - self.decreased_at) / self.window)
-        step = max(MIN_STEP, GROWTH * self.effective / self.limit) * (1 + calm / CALM_WINDOWS)
+        speedup = min(MAX_SPEEDUP, 2.0 ** (self.increases / SPEEDUP_STEPS))
+        step = max(MIN_STEP, GROWTH * self.effective / self.limit) * speedup
         self.effective = min(float(self.limit), self.effective + step)
+        self.increases += 1
         self.changed_at = now
 
 

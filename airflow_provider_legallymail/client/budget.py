@@ -30,6 +30,7 @@ from typing import IO
 
 from airflow_provider_legallymail.client.adaptive import HostState
 from airflow_provider_legallymail.storage import digest
+from airflow_provider_legallymail.topology import is_distributed_executor
 
 try:
     import fcntl
@@ -70,6 +71,7 @@ class RequestBudget:
         self._clock = clock or (lambda: _now())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
         self.path = (state_dir or default_state_dir()) / f"budget-{digest(key)}.json"
+        self._pace_first_window: bool | None = None  # adaptive on an executor of several hosts; read once
 
     @property
     def enabled(self) -> bool:
@@ -129,11 +131,16 @@ class RequestBudget:
         with self._state() as state:
             now = self._clock()
             state.expire(now)
-            wait = state.wait(now)
+            wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
                 return now, wait
             state.take(now, grow=self.adaptive)
             return now, 0.0
+
+    def _shares_address(self) -> bool:
+        if self._pace_first_window is None:
+            self._pace_first_window = self.adaptive and is_distributed_executor()
+        return self._pace_first_window
 
     @contextmanager
     def _state(self) -> Iterator[HostState]:

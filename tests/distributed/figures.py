@@ -26,6 +26,12 @@ def epoch(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
+# Issue 18's targets for one request budget per address, and the gates CI holds them to. The rate figures of
+# one run rest on ~130 requests and ~10 windows, where one 429 more is ~0.8 points: the gates catch a
+# regression to per-host budgets (17-28% answered 429, 46-59% used, measured before) without failing CI on
+# that noise; whether each target was met is printed. Correctness promises have no slack.
+SHARE_429_TARGET, SHARE_429_GATE = 0.05, 0.10
+BUDGET_USE_TARGET, BUDGET_USE_GATE = 0.80, 0.65
 SEND_PATHS = {"/api/signature/send": "signature", "/api/send": "email", "/api/sms/send": "sms"}
 
 
@@ -178,23 +184,31 @@ class Figures:
             ),
             (
                 "429 share of API requests",
-                f"{self.share_429:.1%} ({self.rate_limited} of {self.total_requests})",
-                "<= 5%",
-                self.share_429 <= 0.05,
+                f"{self.share_429:.1%} ({self.rate_limited} of {self.total_requests}), "
+                + _target(self.share_429 <= SHARE_429_TARGET),
+                f"<= {SHARE_429_TARGET:.0%}; gate <= {SHARE_429_GATE:.0%}",
+                self.share_429 <= SHARE_429_GATE,
             ),
         ]
         use = self.budget_use
         rows.append(
             (
                 "budget use while work was held",
-                "-" if use is None else f"{use:.0%} ({self.budget_accepted} in {self.budget_windows} windows)",
-                ">= 80%",
-                use is not None and use >= 0.8,
+                "-"
+                if use is None
+                else f"{use:.0%} ({self.budget_accepted} in {self.budget_windows} windows), "
+                + _target(use >= BUDGET_USE_TARGET),
+                f">= {BUDGET_USE_TARGET:.0%}; gate >= {BUDGET_USE_GATE:.0%}",
+                use is not None and use >= BUDGET_USE_GATE,
             )
         )
         rows.append(("signature POSTs in flight at worker kill", str(self.in_flight_at_kill), "~8", True))
         rows.append(("workload run time", f"{self.elapsed_seconds:.0f} s", "-", True))
         return rows
+
+
+def _target(met: bool) -> str:
+    return "target met" if met else "target NOT met"
 
 
 def table(rows: list[tuple[str, str, str, bool]]) -> str:

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from typing_extensions import Self
+
 from tests.airflow_e2e.stack import StackError, free_port
 
 START_TIMEOUT_SECONDS = 60.0
@@ -33,7 +35,30 @@ def postgres_bin(program: str) -> str:
     return path
 
 
-class LocalPostgres:
+class _Service:
+    """Started on entering, stopped on leaving (also when the start fails half-way)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LocalPostgres(_Service):
     """A throwaway cluster: ``initdb`` with trust auth on loopback, one database ``airflow`` owned by ``airflow``."""
 
     def __init__(self) -> None:
@@ -80,21 +105,8 @@ class LocalPostgres:
             )
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> LocalPostgres:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
-class LocalRedis:
+class LocalRedis(_Service):
     """``redis-server`` in the foreground on a loopback port, no persistence."""
 
     def __init__(self, root: Path) -> None:
@@ -128,16 +140,3 @@ class LocalRedis:
             self.process.kill()
             self.process.wait(timeout=30)
         self.process = None
-
-    def __enter__(self) -> LocalRedis:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

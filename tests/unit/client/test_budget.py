@@ -56,6 +56,20 @@ def test_a_host_sharing_the_address_spreads_its_requests_over_the_window(tmp_pat
     assert starts == [1060.0, 1065.0, 1070.0, 1075.0]
 
 
+@pytest.mark.parametrize(("executor", "paced"), [("CeleryExecutor", True), ("LocalExecutor", False)])
+def test_a_new_host_under_a_distributed_executor_paces_its_first_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str, paced: bool
+) -> None:
+    """A fresh worker or triggerer cannot know yet whether it is alone behind the address: no first burst."""
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    t = FakeTime()
+    budget = RequestBudget("https://api:443", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
+    first = [budget.acquire() for _ in range(3)]
+    assert first == ([1000.0, 1003.0, 1006.0] if paced else [1000.0, 1000.0, 1000.0])
+    t.now = 1061.0  # a window later, still alone (no 429): a host at its full limit may burst again
+    assert [budget.acquire() for _ in range(3)] == [1061.0, 1061.0, 1061.0]
+
+
 def test_budget_is_shared_between_clients_of_the_same_origin(tmp_path: Path) -> None:
     t = FakeTime()
     a = RequestBudget("https://api:443", 2, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
@@ -239,6 +253,23 @@ def test_the_limit_grows_back_only_while_the_host_uses_all_of_it(tmp_path: Path)
     assert limits == sorted(limits)  # no 429 meanwhile: it only grows
     assert limits[0] < 10 and len(set(limits)) >= 4  # step by step, additively
     assert limits[-1] == 10  # back to the configured limit, and never above it
+
+
+def test_a_busy_host_left_alone_climbs_back_to_the_limit_within_ten_windows(tmp_path: Path) -> None:
+    """The other hosts went idle: the step doubles every two increases, so the address is used again soon."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    for _ in range(4):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)  # cut to what the server gave this host: 4
+    limits = []
+    for _ in range(10):
+        t.now += 60
+        for _ in range(budget.current_limit()):
+            budget.acquire()
+        limits.append(budget.current_limit())
+    assert limits[0] == 4 and limits[-1] == 10
+    assert limits[1] - limits[0] <= 1  # slowly at first: hosts that all have work overshoot rarely
 
 
 def test_the_fixed_budget_ignores_429s(tmp_path: Path) -> None:
