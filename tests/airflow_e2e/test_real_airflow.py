@@ -25,7 +25,7 @@ pytestmark = pytest.mark.airflow_e2e
 
 SIGNING, SIGNED_UPDATE = "example_contract_signing", "example_contract_signed_update"
 EVENTS = "example_signed_contract_events"  # started by an AssetWatcher on signatures
-COMMON_FIELDS = {"timeout", "max_retries", "requests_per_minute", "timezone"}
+COMMON_FIELDS = {"timeout", "max_retries", "requests_per_minute", "rate_window", "timezone"}
 
 
 def test_the_dag_processor_parses_every_example_without_import_errors(api: AirflowApi) -> None:
