@@ -194,6 +194,17 @@ def test_a_429_lowers_the_limit_to_what_the_server_gave_this_host(tmp_path: Path
     assert budget.current_limit() == 2
 
 
+def test_a_host_that_just_got_work_next_to_busy_ones_keeps_most_of_its_share(tmp_path: Path) -> None:
+    """Past its first window, its first request of a window met a 429 (the others had filled it): cutting it to
+    the 0 requests it had sent would leave it one request per window for its work while the others go idle."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    budget.acquire()
+    t.now += 300  # idle since
+    budget.throttled(budget.acquire(), 0)
+    assert budget.current_limit() == 6  # 10 x 0.6, not 0
+
+
 def test_the_limit_never_drops_below_one(tmp_path: Path) -> None:
     t = FakeTime()
     budget = budget_on(t, tmp_path)
