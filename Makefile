@@ -69,6 +69,7 @@ bench: install
 	$(RUN) python bench/evidence_archive.py
 	$(RUN) python bench/lost_sends.py
 	$(RUN) python bench/shared_budget.py
+	$(RUN) python bench/answer_bounds.py
 
 # The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
 # home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.
