@@ -13,19 +13,17 @@ Where it lives: on Airflow 3.3+, when the triggerer hands the trigger its watche
 (``BaseEventTrigger.asset_state_store``), in that store under the key ``legallymail-events:<digest>``
 (written to every watched asset, read back as the union); otherwise (Airflow 3.1 and 3.2, ``dag.test()``)
 in ``<state_path>/<digest>.json`` (default ``[legallymail] ledger_path``/``events``), written atomically
-(a temporary file renamed over it on a local disk; one PUT on an object store).
+(a private temporary file renamed over it on a local disk; one PUT on an object store).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from airflow_provider_legallymail.topology import local_location
+from airflow_provider_legallymail.private_files import write_private
 
 STATE_VERSION = 1
 RETENTION = 30 * 86400.0
@@ -122,18 +120,7 @@ class FileSeenStore:
         return SeenState.from_json(json.loads(path.read_text()))
 
     def _write(self, body: str) -> None:
-        path = self._path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if local_location(path):
-            final = str(path.path)
-            temporary = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{uuid.uuid4().hex}.part")
-            with open(temporary, "w") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, final)  # readers see the old document or the new one, never half of one
-            return
-        path.write_text(body)  # an object store PUT replaces the object whole
+        write_private(self._path(), body.encode())
 
     async def load(self) -> SeenState:
         return await asyncio.to_thread(self._read)
