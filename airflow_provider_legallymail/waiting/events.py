@@ -16,6 +16,7 @@ An answer listing fewer recipients than the email has announces no ``delivered``
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -127,6 +128,20 @@ def _reached_at(status: str, observation: Observation) -> str | None:
     if field is None:
         return None
     return _latest([t.get(field) for t in times]) or (observation.get("signed_at") if status == "signed" else None)
+
+
+def reached_after(status: str, observation: Observation, since: float | None) -> bool:
+    """The API's timestamp for ``status`` is at or after ``since`` (epoch, to the second); False if unknown."""
+    at = _reached_at(status, observation)
+    if since is None or at is None:
+        return False
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        return False
+    return moment.timestamp() >= math.floor(since)
 
 
 def payload(status: str, observation: Observation, conn_id: str, now: float) -> dict[str, Any]:
