@@ -124,6 +124,7 @@ class ArchiveEvidenceOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.compat import AirflowFailException
         from airflow_provider_legallymail.evidence.archive import Archiver
+        from airflow_provider_legallymail.evidence.links import hook_origin, link_entries
         from airflow_provider_legallymail.exceptions import ValidationError
 
         try:
@@ -131,14 +132,14 @@ class ArchiveEvidenceOperator(BaseOperator):
         except ValidationError as exc:
             raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
         ti = context["ti"]
-        links: list[dict[str, str]] = []
+        candidates: list[tuple[str, str]] = []
+        own_origin = hook_origin(self.hook)
 
         def saw(item: EvidenceItem) -> None:  # links first: they show even when a download then fails
-            room = MAX_EVIDENCE_LINKS - len(links)  # as many as there are link buttons; the manifests list all
-            if room > 0:
-                links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files[:room])
-                ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
-                self.legallymail_evidence_links = list(links)
+            candidates.extend((f"{f.label} ({item.id})", f.source_url) for f in item.files)
+            links = link_entries(candidates, own_origin, MAX_EVIDENCE_LINKS)  # as many as there are buttons
+            ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+            self.legallymail_evidence_links = links
 
         archiver = Archiver(self.hook, folders.__getitem__, root=root, max_active=max_active, now=_now, on_item=saw)
         results = archiver.run(targets)

@@ -7,7 +7,9 @@ it and different ones never collide):
   (``done``), and when it last changed, so a restart re-watches exactly the ids still open;
 - ``baseline``: ids found at the very first start, whose current status is recorded without an event
   (a new watcher announces what happens from now on, not the 25 newest items' history);
-- ``initialized``: the first start has taken its baseline.
+- ``initialized``: the first start has taken its baseline;
+- ``started_at``: when the watcher first started (this host's clock), and ``api_started_at``, that instant
+  on the API's clock (from its ``Date`` header): what happened after it is announced, never history.
 
 Where it lives: on Airflow 3.3+, when the triggerer hands the trigger its watched assets' state store
 (``BaseEventTrigger.asset_state_store``), in that store under the key ``legallymail-events:<digest>``
@@ -35,6 +37,8 @@ class SeenState:
     initialized: bool = False
     baseline: set[str] = field(default_factory=set)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started_at: float | None = None
+    api_started_at: float | None = None
 
     def emitted(self, ident: str) -> set[str]:
         return set(self.items.get(ident, {}).get("emitted", ()))
@@ -69,6 +73,8 @@ class SeenState:
             "initialized": self.initialized,
             "baseline": sorted(self.baseline),
             "items": self.items,
+            "started_at": self.started_at,
+            "api_started_at": self.api_started_at,
         }
 
     @classmethod
@@ -76,17 +82,28 @@ class SeenState:
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls()
         items = {str(k): dict(v) for k, v in (data.get("items") or {}).items() if isinstance(v, dict)}
-        return cls(bool(data.get("initialized")), {str(i) for i in data.get("baseline") or ()}, items)
+        started = [_epoch(data.get(key)) for key in ("started_at", "api_started_at")]
+        return cls(bool(data.get("initialized")), {str(i) for i in data.get("baseline") or ()}, items, *started)
 
     def merge(self, other: SeenState) -> None:
         """Union with a copy read from another asset's store: nothing announced anywhere is announced again."""
         self.initialized = self.initialized or other.initialized
         self.baseline |= other.baseline
+        self.started_at = _earliest(self.started_at, other.started_at)
+        self.api_started_at = _earliest(self.api_started_at, other.api_started_at)
         for ident, item in other.items.items():
             mine = self.items.setdefault(ident, {"emitted": [], "done": False, "at": item.get("at", 0.0)})
             mine["emitted"] = sorted(set(mine["emitted"]) | set(item.get("emitted", ())))
             mine["done"] = bool(mine["done"] or item.get("done"))
             mine["at"] = max(float(mine["at"]), float(item.get("at", 0.0)))
+
+
+def _epoch(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 class SeenStore(Protocol):

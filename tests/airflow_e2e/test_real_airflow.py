@@ -174,3 +174,32 @@ def test_test_connection_from_the_api_tells_a_good_token_from_a_bad_one(
         }
     )
     assert lt_ok, lt_message
+
+
+def test_a_new_watcher_announces_what_happens_after_it_starts_not_what_was_delivered_before(
+    api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+    dag_id = "e2e_watch_history"
+    api.wait_for_dag(dag_id)
+    for name, value in e2e_sandbox.connection_env(requests_per_minute=0).items():
+        monkeypatch.setenv(name, value)  # this process sends through the same sandbox
+    hook = LegallyMailHook()
+    before = hook.send_email(["early+noread@example.com"], "Before", "<p>x</p>").tracking_id
+    api.wait("the early email delivered", lambda: hook.get_email(before).status.value == "delivered" or None, 60)
+    api.set_paused(dag_id, False)
+    api.wait(
+        "the email watcher's baseline",
+        lambda: True if any(s.get("initialized") and before in s["items"] for s in watcher_states(stack)) else None,
+        timeout=120,
+    )
+    after = hook.send_email(["late+noread@example.com"], "After", "<p>x</p>").tracking_id
+
+    def finished_runs() -> list[dict[str, Any]] | None:
+        runs = api.runs(dag_id)
+        return runs if runs and all(r["state"] in RUN_TERMINAL for r in runs) else None
+
+    runs = api.wait("a run for the email delivered after the watcher started", finished_runs, timeout=180)
+    announced = [pair for r in runs for pair in api.xcom(dag_id, r["dag_run_id"], "announced")]
+    assert announced == [[after, "delivered"]]  # the early one was delivered before: history, no run
