@@ -27,7 +27,7 @@ from airflow_provider_legallymail.sandbox.runtime import Sandbox
 from airflow_provider_legallymail.sandbox.samples import SAMPLE_PDF_PATH
 
 STARTUP_TIMEOUT = 15.0
-LEGALLYMAIL_ONLY_EXTRAS = frozenset({"token_in_body", "sandbox_speed", "rate_window"})
+LEGALLYMAIL_ONLY_EXTRAS = frozenset({"credentials_in_body", "token_in_body", "sandbox_speed", "rate_window"})
 DEFAULT_RATE_WINDOW = 60.0
 
 
@@ -141,7 +141,7 @@ class SandboxServer:
     def connection_env(self, *, legitmailer_extra: dict[str, Any] | None = None, **extras: Any) -> dict[str, str]:
         """``AIRFLOW_CONN_LEGALLYMAIL_DEFAULT`` and ``AIRFLOW_CONN_LEGITMAILER_DEFAULT`` pointing here.
 
-        ``extras`` go to both connections (except LegallyMail-only ones such as ``token_in_body``);
+        ``extras`` go to both connections (except LegallyMail-only ones such as ``credentials_in_body``);
         ``legitmailer_extra`` replaces them for the Legitmailer connection. A sandbox whose clock runs faster
         than real time adds ``sandbox_speed`` to the LegallyMail connection, so waits count its seconds; one
         whose rate window is not 60 s adds ``rate_window``, so the client's request budget counts over it.

@@ -138,8 +138,8 @@ def test_sms_delivered_and_failed(sandbox: SandboxServer, lm_hook: LegallyMailHo
     assert failed.status == SmsStatus.FAILED and failed.failed_at is not None
 
 
-def test_token_in_body_mode(sandbox: SandboxServer, connect: Connect) -> None:
-    connect(token_in_body=True)
+def test_credentials_in_body_mode(sandbox: SandboxServer, connect: Connect) -> None:
+    connect(credentials_in_body=True)
     hook = LegallyMailHook()
     tracking_id = hook.send_email("ana@example.com", "Body token", "<p>x</p>").tracking_id
     sandbox.advance(30)
