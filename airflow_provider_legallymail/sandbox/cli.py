@@ -7,6 +7,7 @@ as URIs), where the samples are, and the seeded templates and contact lists.
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import sys
 from collections.abc import Sequence
@@ -101,6 +102,15 @@ def banner(server: SandboxServer) -> str:
     return "\n".join(lines)
 
 
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is taken (another sandbox, or another server, listens there); "
+            "choose another with --port N, or --port 0 for any free port"
+        )
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc}; check --host and --port"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -108,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"legallymail-sandbox: {exc}", file=sys.stderr)
         return 2
-    sock = bind(args.host, args.port)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"legallymail-sandbox: {cannot_listen(args.host, args.port, exc)}", file=sys.stderr)
+        return 1
     described = SandboxServer(config, host=args.host, port=sock.getsockname()[1])
     print(banner(described), flush=True)
     sandbox = Sandbox(config)

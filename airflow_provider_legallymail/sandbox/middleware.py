@@ -1,5 +1,9 @@
 """The ASGI middleware in front of both APIs: request log, fault injection and LegallyMail's rate limit.
 
+The request log (``GET /_sandbox/requests``, and the ``--db`` file) keeps no token, accepted or refused: the
+``Authorization`` header and a ``token`` field of the JSON body or the query keep a digest in its place
+(``token_digest``), enough to tell which token a request carried.
+
 Order for every API request: log it; apply a matching fault (latency, then an error status answered
 before processing); apply the rate limit (``/legallymail/api/*`` only); run the route; for a
 ``drop_response`` fault, discard the answer and abort the TCP connection before any byte is sent; for a
@@ -9,6 +13,7 @@ before processing); apply the rate limit (``/legallymail/api/*`` only); run the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import math
@@ -75,18 +80,41 @@ def _shorten(value: Any) -> Any:
     return value
 
 
+def token_digest(token: object) -> str:
+    """What the request log keeps of a token: ``sha256:`` and the first 8 hex digits of its SHA-256."""
+    text = token if isinstance(token, str) else json.dumps(token)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _authorization(value: str) -> str:
+    """``Bearer <token>`` -> ``Bearer <digest>``; a bare token -> its digest."""
+    scheme, _, credential = value.strip().partition(" ")
+    if credential and scheme.lower() == "bearer":
+        return f"{scheme} {token_digest(credential.strip())}"
+    return token_digest(value.strip())
+
+
+def _without_token(data: Any) -> Any:
+    if isinstance(data, dict) and data.get("token") is not None:
+        return {**data, "token": token_digest(data["token"])}
+    return data
+
+
 def _log_entry(scope: Scope, api: str, path: str, body: bytes, now: float) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", []):
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name == "authorization":
+            value = _authorization(value)
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     entry: dict[str, Any] = {
         "time": iso_utc(now),
         "api": api,
         "method": scope["method"],
         "path": path,
         "full_path": scope["path"],
-        "query": dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)),
+        "query": _without_token(query),
         "json": None,
         "headers": headers,
         "client_ip": (scope.get("client") or ("", 0))[0],
@@ -96,7 +124,7 @@ def _log_entry(scope: Scope, api: str, path: str, body: bytes, now: float) -> di
     }
     if body:
         try:
-            entry["json"] = _shorten(json.loads(body))
+            entry["json"] = _shorten(_without_token(json.loads(body)))
         except ValueError:
             entry["body"] = _shorten(body.decode("utf-8", errors="replace"))
     return entry

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
+from airflow_provider_legallymail.sandbox.middleware import token_digest
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
 from example_dags.example_contract_signing import open_contracts
@@ -209,7 +210,7 @@ def test_a_connection_made_read_and_saved_through_the_ui_form_endpoints_sends_th
     checks = e2e_sandbox.received(api="legallymail", path="/api/info")[seen:]
     assert [entry["status"] for entry in checks] == [200]
     assert "authorization" not in checks[0]["headers"]
-    assert checks[0]["json"]["token"] == e2e_sandbox.legallymail_token
+    assert checks[0]["json"]["token"] == token_digest(e2e_sandbox.legallymail_token)
     # The form's test button, on the form as read back (the masked token is the stored one).
     ok, message = api.test_connection(shown)
     assert ok and message.startswith("Connected as"), message

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+from airflow_provider_legallymail.sandbox.middleware import token_digest
 from airflow_provider_legallymail.sandbox.pdf import render_pdf
 from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
@@ -149,4 +150,4 @@ def test_credentials_in_body_mode(sandbox: SandboxServer, connect: Connect) -> N
     assert url is not None and hook.download(url).startswith(b"%PDF-")
     for entry in sandbox.received(path="/api/send") + sandbox.received(path="/api/email"):
         assert "authorization" not in entry["headers"]
-        assert entry["json"]["token"] == sandbox.legallymail_token
+        assert entry["json"]["token"] == token_digest(sandbox.legallymail_token)
