@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
-from airflow_provider_legallymail.sandbox.middleware import token_digest
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
 from example_dags.example_contract_signing import open_contracts
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import RUN_TERMINAL, AirflowApi
 from tests.airflow_e2e.stack import AirflowStack
 

@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.middleware import token_digest
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.conftest import Connect
 
 CONTRACT = render_pdf("Contract", ["Between the parties"])

@@ -12,10 +12,10 @@ import sys
 import pytest
 import requests
 
-from airflow_provider_legallymail.sandbox import cli
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox import cli
+from legallymail_sandbox.server import SandboxServer
 
-LAUNCH = "from airflow_provider_legallymail.sandbox.cli import main; raise SystemExit(main())"
+LAUNCH = "from legallymail_sandbox.cli import main; raise SystemExit(main())"
 
 
 def test_serves_until_interrupted() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import requests
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.middleware import token_digest
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, send_email
 
 
