@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLE_SPEED, EXAMPLES_FOLDER
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import AirflowApi
 from tests.airflow_e2e.stack import AirflowStack
 

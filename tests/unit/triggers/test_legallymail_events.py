@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.triggers.legallymail import (
     CertifiedEmailEventTrigger,
     LegallyMailWaitTrigger,
@@ -19,6 +18,7 @@ from airflow_provider_legallymail.triggers.legallymail import (
 from airflow_provider_legallymail.waiting import poller
 from airflow_provider_legallymail.waiting.targets import wait_spec
 from demo.watchers import rebuilt
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.test_event_triggers import collect, contract
 
 SPEED = 120.0
