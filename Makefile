@@ -25,7 +25,7 @@ install: $(VENV)/.synced
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml sandbox/pyproject.toml | $(UV)
 	$(UV) sync --frozen --quiet
 	touch $@
 
@@ -39,11 +39,12 @@ typecheck: install
 unit: install
 	$(RUN) pytest -q
 
-# The suite against the oldest Airflow this provider declares (pyproject: apache-airflow>=$(FLOOR_AIRFLOW)).
+# The suite against the oldest Airflow this provider declares (pyproject: apache-airflow>=$(FLOOR_AIRFLOW)),
+# with the sandbox (sandbox/, the workspace's second distribution) installed editable beside the provider.
 test-floor: | $(UV)
 	$(UV) venv --quiet --allow-existing .venv-floor
 	$(UV) pip install --quiet --python .venv-floor --exclude-newer $(FLOOR_DATE) \
-		"apache-airflow==$(FLOOR_AIRFLOW)" -e . pytest requests-mock apache-airflow-providers-sqlite
+		"apache-airflow==$(FLOOR_AIRFLOW)" -e . -e ./sandbox pytest requests-mock apache-airflow-providers-sqlite
 	.venv-floor/bin/python -c "import airflow; assert airflow.__version__ == '$(FLOOR_AIRFLOW)', airflow.__version__"
 	.venv-floor/bin/python -m pytest -q
 
@@ -70,6 +71,7 @@ bench: install
 	$(RUN) python bench/lost_sends.py
 	$(RUN) python bench/shared_budget.py
 	$(RUN) python bench/budget_model.py
+	$(RUN) python bench/answer_bounds.py
 
 # The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
 # home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.
@@ -77,11 +79,12 @@ demo: install
 	AIRFLOW_HOME=$(CURDIR)/.demo/airflow $(RUN) python -m demo.tour
 	$(RUN) python -m demo.examples
 
-# The wheel and the sdist into dist/ (dist/airflow_provider_legallymail-<version>-py3-none-any.whl, .tar.gz).
-# The wheel is built from the sdist, so a file missing from the sdist breaks the wheel here, not at a user's.
+# The wheels and the sdists of both distributions into dist/ (dist/airflow_provider_legallymail-<version>-py3-
+# none-any.whl, dist/legallymail_sandbox-<version>-py3-none-any.whl, and their .tar.gz). Each wheel is built from
+# its sdist, so a file missing from an sdist breaks its wheel here, not at a user's.
 dist: | $(UV)
 	rm -rf dist
-	$(UV) build --out-dir dist
+	$(UV) build --all-packages --out-dir dist
 
 clean:
 	rm -rf .venv .venv-floor .venv-dist .tools .mypy_cache .ruff_cache .pytest_cache dist

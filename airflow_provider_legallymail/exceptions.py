@@ -135,6 +135,14 @@ class OutcomeUnknownError(MailApiError):
         super().__init__(message, status_code=status_code, method=method, endpoint=endpoint, api_message=api_message)
 
 
+class UnreadableAnswerError(MailApiError):
+    """An answer the provider does not read: larger or slower than its bounds, JSON nested too deep or not
+    JSON at all, an encoding it does not decode, a timestamp out of range. The message names the bound.
+
+    A send whose answer is unreadable raises ``OutcomeUnknownError`` instead (it may have been processed).
+    """
+
+
 class EvidenceIntegrityError(MailApiError):
     """A certificate or signed document does not have the SHA-256 the API (or the archive's manifest) gives.
 
@@ -180,7 +188,7 @@ def api_message_from_body(body: str) -> str:
     body = scrub(body)
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body.strip()[:500]
     if isinstance(data, dict):
         for key in ("message", "error", "detail", "errors"):

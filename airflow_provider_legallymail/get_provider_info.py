@@ -61,7 +61,8 @@ LEGALLYMAIL_CONNECTION: dict[str, Any] = {
     "conn-fields": _fields(
         {"requests_per_minute": 10, "timezone": "Europe/Madrid"},
         {
-            "token_in_body": {
+            # No masker word (token, password, secret...) in a field's name: the form would show it as ***.
+            "credentials_in_body": {
                 "label": "Send the token in the JSON body",
                 "description": 'Send the token as a "token" body field instead of the Authorization header.',
                 "schema": {"type": ["boolean", "null"], "default": False},

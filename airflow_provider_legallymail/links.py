@@ -40,7 +40,7 @@ class SignatureDocumentLink(_ApiUrlLink):
 
 
 class SignedDocumentLink(_ApiUrlLink):
-    name = "Signature acta"
+    name = "Audit trail (acta)"
     url_key = "acta"
 
 
@@ -48,8 +48,9 @@ class SignedDocumentLink(_ApiUrlLink):
 class EvidenceLink(BaseOperatorLink):
     """The ``index``-th certificate / original / acta a task saw, at the URL the API gave for it.
 
-    A task pushes ``[{"label": "read certificate, ana@example.com", "url": ...}, ...]`` to XCom
-    ``legallymail_evidence_links`` (URLs without any token), and keeps it in its attribute of that name
+    A task pushes ``[{"label": "ana@example.com: read certificate (cm_1)", "url": ...}, ...]`` to XCom
+    ``legallymail_evidence_links`` (URLs without any token, only those ``evidence.links.link_url`` allows,
+    sorted naturally by label), and keeps it in its attribute of that name
     (``EVIDENCE_LINKS_ATTRIBUTE``, ``[]`` until then); link ``Evidence N`` opens the N-th. Use
     ``operator_extra_links = evidence_links()`` on any operator or sensor that does so.
     """

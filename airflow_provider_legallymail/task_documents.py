@@ -8,7 +8,8 @@ Two stores, one interface (``read(name)`` / ``write(name, doc)``):
 - ``PathDocuments``: files under an ``ObjectStoragePath`` root, ``<root>/<dag_id>/<run_id>/<task_id>
   [.<map_index>].json`` for the ledger and ``...<task>[.<map_index>].<name>.json`` beside it. Used when a
   root is given (the operator's ``ledger_path``, or ``[legallymail] ledger_path``), and on Airflow 3.1/3.2,
-  where the default root is ``$AIRFLOW_HOME/legallymail/ledger``: a disk of one host.
+  where the default root is ``$AIRFLOW_HOME/legallymail/ledger``: a disk of one host. On a local disk each
+  document is a private file (0600, folders 0700) replaced whole (``private_files.write_private``).
 
 ``task_documents`` chooses. Documents an earlier release wrote to the default root are still read when the
 state store has none (``fallback``).
@@ -21,6 +22,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from airflow_provider_legallymail.private_files import write_private
 from airflow_provider_legallymail.storage import configured_location, configured_option, location, segment
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,7 @@ class PathDocuments:
         return doc
 
     def write(self, name: str, doc: Mapping[str, Any]) -> None:
-        path = self.file(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(doc, indent=1, default=str))
+        write_private(self.file(name), json.dumps(doc, indent=1, default=str).encode())
 
 
 class StateStoreDocuments:

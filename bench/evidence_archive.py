@@ -91,7 +91,7 @@ def line(label: str, r: dict[str, Any]) -> str:
 
 
 def big_pdf(size: int) -> bytes:
-    from airflow_provider_legallymail.sandbox.pdf import render_pdf
+    from legallymail_sandbox.pdf import render_pdf
 
     head = render_pdf("Large contract", ["padding follows"])
     return head + b"%" + os.urandom(size - len(head) - 2).hex().encode()[: size - len(head) - 2] + b"\n"
@@ -104,8 +104,8 @@ def main() -> None:
     emails = max(1, options.n // RECIPIENTS_PER_EMAIL)
 
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-    from airflow_provider_legallymail.sandbox.config import SandboxConfig
-    from airflow_provider_legallymail.sandbox.server import SandboxServer
+    from legallymail_sandbox.config import SandboxConfig
+    from legallymail_sandbox.server import SandboxServer
 
     config = SandboxConfig(speed=0.0, rate_limit=0, credits=options.n + 100)
     with tempfile.TemporaryDirectory(prefix="evidence-bench-") as tmp, SandboxServer(config) as sandbox:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 SAMPLES = 7
-HEAVY = ("requests", "urllib3", "fastapi", "uvicorn", "airflow_provider_legallymail.sandbox")
+HEAVY = ("requests", "urllib3", "fastapi", "uvicorn", "legallymail_sandbox")
 
 CASES = {
     "airflow-provider-legallymail hooks": [

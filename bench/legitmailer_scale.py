@@ -172,8 +172,8 @@ def main() -> None:
     n, small = options.n, max(1, options.n // 10)
     sample = None if options.full or options.sample >= n else options.sample
 
-    from airflow_provider_legallymail.sandbox.config import SandboxConfig
-    from airflow_provider_legallymail.sandbox.server import SandboxServer
+    from legallymail_sandbox.config import SandboxConfig
+    from legallymail_sandbox.server import SandboxServer
 
     with (
         tempfile.TemporaryDirectory(prefix="legitmailer-bench-") as tmp,

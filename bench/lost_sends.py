@@ -380,8 +380,8 @@ def report(f: Figures) -> None:
 
 
 def run(n: int, keep: Path | None) -> Figures:
-    from airflow_provider_legallymail.sandbox.config import SandboxConfig
-    from airflow_provider_legallymail.sandbox.server import SandboxServer
+    from legallymail_sandbox.config import SandboxConfig
+    from legallymail_sandbox.server import SandboxServer
 
     config = SandboxConfig(speed=1.0, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW, credits=CREDITS)
     with tempfile.TemporaryDirectory(prefix="lost-sends-bench-") as tmp, SandboxServer(config) as server:

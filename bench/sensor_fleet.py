@@ -79,7 +79,7 @@ def memory_per_1000_waits(n: int = 5000) -> float:
 
 def build(sandbox: Any, n: int, rng: random.Random) -> list[Wait]:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-    from airflow_provider_legallymail.sandbox.pdf import render_pdf
+    from legallymail_sandbox.pdf import render_pdf
 
     hook = LegallyMailHook()
     hook.get_conn().budget.limit = 0  # setting up is not measured
@@ -240,9 +240,9 @@ async def fifo_oracle(waits: list[Wait], deadline: float, now: Callable[[], floa
 
 
 def run(approach: str, n: int, seed: int) -> dict[str, Any]:
-    from airflow_provider_legallymail.sandbox.config import SandboxConfig
-    from airflow_provider_legallymail.sandbox.server import SandboxServer
     from airflow_provider_legallymail.waiting import poller
+    from legallymail_sandbox.config import SandboxConfig
+    from legallymail_sandbox.server import SandboxServer
 
     os.environ["LEGALLYMAIL_PROVIDER_STATE_DIR"] = tempfile.mkdtemp(prefix="bench-budget-")
     poller.DEFAULT_CONFIG = poller.configured(speed=SPEED)

@@ -42,8 +42,8 @@ import requests
 from airflow_provider_legallymail.client.budget import RequestBudget
 from airflow_provider_legallymail.client.settings import ClientSettings
 from airflow_provider_legallymail.client.transport import ApiClient
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 
 MAX_RETRIES = 3
 

@@ -31,11 +31,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.assets import asset_uris
 from demo.runs import RunResult, parse_dags, read_run, summary_lines
 from demo.watchers import Watchers, asset_watchers
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES_FOLDER = REPO / "example_dags"

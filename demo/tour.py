@@ -16,9 +16,9 @@ from contextlib import contextmanager
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 
 Say = Callable[[str], None]
 DEMO_CONFIG = SandboxConfig(speed=0.0)

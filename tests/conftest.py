@@ -66,15 +66,11 @@ def lt_conn(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> str:
     return "legitmailer_default"
 
 
-# -- the sandbox, shared by tests/sandbox and tests/integration (imported once AIRFLOW_HOME is set) --------
-from airflow_provider_legallymail.sandbox import pytest_plugin  # noqa: E402
-from airflow_provider_legallymail.sandbox.config import SandboxConfig  # noqa: E402
-from airflow_provider_legallymail.sandbox.server import SandboxServer  # noqa: E402
-
-# The plugin's fixtures, used with the config below: time frozen (tests advance it), no rate limit.
-legallymail_sandbox_server = pytest_plugin.legallymail_sandbox_server
-legallymail_sandbox_connection_extras = pytest_plugin.legallymail_sandbox_connection_extras
-legallymail_sandbox = pytest_plugin.legallymail_sandbox
+# -- the sandbox, shared by tests/sandbox and tests/integration ------------------------------------------------
+# The fixtures are the sandbox distribution's pytest plugin (loaded through its pytest11 entry point), used with
+# the config below: time frozen (tests advance it), no rate limit.
+from legallymail_sandbox.config import SandboxConfig  # noqa: E402
+from legallymail_sandbox.server import SandboxServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,14 @@
 LegallyMail allows 10 requests per minute *per IP address*; several hosts often leave through one NAT
 address, and no host sees the others' requests. Every process on a host shares one budget: a sliding-window
 log of requests plus the host's *effective* limit, in a small JSON file under a lock (``fcntl.flock``) in
-``$LEGALLYMAIL_PROVIDER_STATE_DIR`` (default: the system temp dir), one per API base URL. Where ``fcntl``
-is missing the budget is per process.
+``$LEGALLYMAIL_PROVIDER_STATE_DIR`` (default: ``<temp dir>/airflow-provider-legallymail-<uid>``), one per
+API base URL. Where ``fcntl`` is missing the budget is per process.
+
+The folder must be this user's own and private (``private_files.private_dir``). A configured one that is
+not (a link, another user's, group/other permission bits) is refused with the path and the reason. The
+default one sits in a temp dir every local user can write to, so anyone may have made it first: when it is
+not private, this process logs why and uses a fresh private folder of its own (``mkdtemp``) instead; its
+budget is then per process until the default folder is fixed or removed.
 
 The effective limit starts at the configured ``limit`` and adapts to the 429s the host sees
 (``client.adaptive``): it drops on a 429 and the whole host pauses until the answer's ``Retry-After``; it
@@ -19,6 +25,7 @@ it, never on the edge of the server's window.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -29,6 +36,7 @@ from pathlib import Path
 from typing import IO
 
 from airflow_provider_legallymail.client.adaptive import HostState
+from airflow_provider_legallymail.private_files import UnsafeStateError, open_existing_or_new, private_dir
 from airflow_provider_legallymail.storage import digest
 from airflow_provider_legallymail.topology import is_distributed_executor
 
@@ -41,14 +49,34 @@ STATE_DIR_ENV = "LEGALLYMAIL_PROVIDER_STATE_DIR"
 _now = time.time  # module-level so tests can drive a fake clock
 _pause = time.sleep
 _process_lock = threading.Lock()
+_fallback_dirs: dict[str, Path] = {}
+_fallback_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def default_state_dir() -> Path:
+    """``$LEGALLYMAIL_PROVIDER_STATE_DIR`` (checked), else the shared default (or this process's own
+    private folder when the default is not private)."""
     configured = os.environ.get(STATE_DIR_ENV)
     if configured:
-        return Path(configured)
+        return Path(private_dir(configured))
     uid = getattr(os, "getuid", lambda: 0)()
-    return Path(tempfile.gettempdir()) / f"airflow-provider-legallymail-{uid}"
+    shared = os.path.join(tempfile.gettempdir(), f"airflow-provider-legallymail-{uid}")
+    try:
+        return Path(private_dir(shared))
+    except UnsafeStateError as exc:
+        with _fallback_lock:
+            if shared not in _fallback_dirs:
+                _fallback_dirs[shared] = Path(tempfile.mkdtemp(prefix=f"airflow-provider-legallymail-{uid}-"))
+                log.warning(
+                    "%s; this process keeps its request budget in %s instead (per process, not shared with the "
+                    "host's other processes). Remove or fix %s, or set %s.",
+                    exc,
+                    _fallback_dirs[shared],
+                    shared,
+                    STATE_DIR_ENV,
+                )
+            return _fallback_dirs[shared]
 
 
 class RequestBudget:
@@ -70,8 +98,18 @@ class RequestBudget:
         self.adaptive = adaptive  # False: the fixed per-host budget of earlier releases (the bench's baseline)
         self._clock = clock or (lambda: _now())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
-        self.path = (state_dir or default_state_dir()) / f"budget-{digest(key)}.json"
+        self._file_name = f"budget-{digest(key)}.json"
+        self._state_dir = state_dir
+        self._path: Path | None = None
         self._pace_first_window: bool | None = None  # adaptive on an executor of several hosts; read once
+
+    @property
+    def path(self) -> Path:
+        """The host's budget file, in a checked private folder (resolved at first use)."""
+        if self._path is None:
+            folder = Path(private_dir(self._state_dir)) if self._state_dir is not None else default_state_dir()
+            self._path = folder / self._file_name
+        return self._path
 
     @property
     def enabled(self) -> bool:
@@ -158,8 +196,8 @@ class RequestBudget:
 
     @contextmanager
     def _locked_state(self) -> Iterator[IO[str]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with _process_lock, open(self.path, "a+", encoding="utf-8") as handle:
+        path = str(self.path)
+        with _process_lock, open_existing_or_new(path) as handle:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:

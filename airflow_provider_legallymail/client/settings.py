@@ -1,12 +1,15 @@
 """Connection -> client settings: base URL, token, timeouts, retries, request budget, time zone.
 
 Every extra is parsed here, once, with an error that names the extra when its value is unusable.
+No extra's name may contain a word of Airflow's secrets masker (``token``, ``password``, ``secret``...):
+the UI's connection form shows such a field as ``***`` and Save stores that mask as its value.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,6 +20,13 @@ from airflow_provider_legallymail.exceptions import ConfigurationError
 from airflow_provider_legallymail.redaction import register_secret
 
 _SCHEMES = ("http", "https")
+# LegallyMail: send the token as a "token" JSON body field. Its name before 0.1.0's release was
+# "token_in_body", which the masker hides: still read when the new name is absent.
+CREDENTIALS_IN_BODY = "credentials_in_body"
+LEGACY_CREDENTIALS_IN_BODY = "token_in_body"
+MASK = "***"  # what Airflow's secrets masker shows (and the UI form saves back) for a sensitive field
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,24 @@ def _timezone(extras: dict[str, Any], default: str) -> str:
     return name
 
 
+def _credentials_in_body(extras: dict[str, Any], defaults: ApiDefaults) -> bool:
+    """The ``credentials_in_body`` extra, else the legacy ``token_in_body``; a masked legacy value is an error."""
+    name = CREDENTIALS_IN_BODY
+    if extras.get(name) is None and extras.get(LEGACY_CREDENTIALS_IN_BODY) is not None:
+        name = LEGACY_CREDENTIALS_IN_BODY
+        if extras[name] == MASK:
+            raise ConfigurationError(
+                f"extra {name!r}: {MASK!r} is the mask Airflow's connection form shows for this field, which "
+                f"its Save stored as the value; set the extra {CREDENTIALS_IN_BODY!r} (true or false) instead "
+                f"and remove {name!r}"
+            )
+        log.warning("extra %r is deprecated: rename it to %r", name, CREDENTIALS_IN_BODY)
+    enabled = _boolean(extras, name, False)
+    if enabled and not defaults.supports_token_in_body:
+        raise ConfigurationError(f"extra {name!r}: not supported by {defaults.conn_type} connections")
+    return enabled
+
+
 def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings:
     conn_id = getattr(conn, "conn_id", None)
     token = (getattr(conn, "password", None) or "").strip()
@@ -155,9 +183,7 @@ def settings_from_connection(conn: Any, defaults: ApiDefaults) -> ClientSettings
         raise ConfigurationError(f"connection {conn_id!r}: the API token (password field) is empty")
     register_secret(token)  # before anything below can put it in an error
     extras = _extras(conn)
-    token_in_body = _boolean(extras, "token_in_body", False)
-    if token_in_body and not defaults.supports_token_in_body:
-        raise ConfigurationError(f"extra 'token_in_body': not supported by {defaults.conn_type} connections")
+    token_in_body = _credentials_in_body(extras, defaults)
     try:
         base_url = build_base_url(conn.host, conn.schema, conn.port, defaults.default_host)
     except ConfigurationError as exc:

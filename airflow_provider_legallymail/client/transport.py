@@ -2,15 +2,18 @@
 
 It owns the ``requests`` session, URL joining, authentication (Bearer header, or LegallyMail's ``token``
 body field), the timeout, the ``User-Agent``, the request budget, retries and the mapping of error
-responses to typed exceptions. The token is only ever sent to the connection's own origin.
+responses to typed exceptions. The token is only ever sent to the connection's own origin. Every answer is
+read within the bounds of ``client.answers`` (size, the exchange's whole time, JSON depth), and a JSON
+answer is scrubbed of the token before anyone sees it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,8 +21,19 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from airflow_provider_legallymail import __version__
+from airflow_provider_legallymail.client.answers import (
+    ACCEPT_ENCODING,
+    ERROR_BODY_BYTES,
+    BeyondBounds,
+    Bounds,
+    decoded_chunks,
+    parse_json,
+    read_body,
+    too_slow,
+)
 from airflow_provider_legallymail.client.attempts import going_out
 from airflow_provider_legallymail.client.budget import RequestBudget
+from airflow_provider_legallymail.client.deadline import Deadline, bounded_session, current, deadline
 from airflow_provider_legallymail.client.retry import (
     GATEWAY_STATUSES,
     IDEMPOTENT_METHODS,
@@ -38,6 +52,7 @@ from airflow_provider_legallymail.exceptions import (
     ConnectionFailedError,
     MailApiError,
     OutcomeUnknownError,
+    UnreadableAnswerError,
     api_message_from_body,
     error_for_status,
 )
@@ -48,7 +63,6 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"airflow-provider-legallymail/{__version__} python-requests/{requests.__version__}"
 CONNECT_TIMEOUT_CAP = 10.0
 MAX_REDIRECTS = 10
-DOWNLOAD_CHUNK = 64 * 1024
 
 
 def pause(seconds: float) -> None:
@@ -67,13 +81,15 @@ class ApiClient:
         budget: RequestBudget | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        bounds: Bounds | None = None,
     ) -> None:
         self.settings = settings
+        self.bounds = bounds or Bounds()
         self.policy = policy or RetryPolicy(max_retries=settings.max_retries)
         self.budget = budget or RequestBudget(
             settings.base_url, settings.requests_per_minute, window=settings.rate_window
         )
-        self.session = session or requests.Session()
+        self.session = session or bounded_session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
         self.server_offset: float | None = None  # server clock - local clock, from the last Date header
@@ -95,17 +111,16 @@ class ApiClient:
         return self._send(method, url, path, headers=headers, params=params, body=body, idempotent=idempotent)
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The answer's JSON, every string in it scrubbed of the token (``answers.parse_json``)."""
         response = self.request(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return {}
         try:
-            return response.json()
-        except ValueError:
-            raise MailApiError(
-                "the API answered with a body that is not JSON",
-                status_code=response.status_code,
-                method=method.upper(),
-                endpoint=path,
+            return parse_json(response.content, self.settings.token)
+        except (BeyondBounds, ValueError) as exc:
+            reason = exc.reason if isinstance(exc, BeyondBounds) else "the API answered with a body that is not JSON"
+            raise UnreadableAnswerError(
+                reason, status_code=response.status_code, method=method.upper(), endpoint=path
             ) from None
 
     def download(self, url: str) -> bytes:
@@ -113,9 +128,12 @@ class ApiClient:
 
         Every hop's origin is read as the HTTP library will connect (``urls.checked_origin``, which refuses
         URLs that parsers read differently). The token goes only to the connection's own origin, and never
-        again once a redirect has left it (another host or port, or https -> http).
+        again once a redirect has left it (another host or port, or https -> http). The bounds of
+        ``download_to`` apply.
         """
-        return self._fetch(url, stream=False).content
+        body = bytearray()
+        self.download_to(url, body.extend)
+        return bytes(body)
 
     def _fetch(self, url: str, *, stream: bool) -> requests.Response:
         """The final (non-redirect) answer for ``url``, under the rules of ``download``."""
@@ -148,26 +166,35 @@ class ApiClient:
         raise MailApiError(f"more than {MAX_REDIRECTS} redirects; the last went to {shown(url)!r}", method="GET")
 
     # -- streaming downloads (evidence archives) ---------------------------------------------------
-    def download_to(self, url: str, write: Callable[[bytes], object], *, chunk_size: int = DOWNLOAD_CHUNK) -> int:
+    def download_to(self, url: str, write: Callable[[bytes], object]) -> int:
         """Stream the body behind ``url`` into ``write`` chunk by chunk; return the number of bytes.
 
         The same origin, redirect and retry rules as ``download`` (they apply until the body starts); memory
         stays flat in the file's size. A connection lost in the middle of the body raises
-        ``ConnectionFailedError``: what ``write`` received so far is incomplete and must be discarded.
+        ``ConnectionFailedError``; a body beyond ``bounds.download_bytes`` (decoded), or a download (every
+        hop and the whole body) longer than its deadline, raises ``UnreadableAnswerError``. Either way what
+        ``write`` received so far is incomplete and must be discarded.
         """
-        response = self._fetch(url, stream=True)
-        endpoint = scrub(urlsplit(url).path or "/", self.settings.token)
         written = 0
-        try:
-            for chunk in response.iter_content(chunk_size=chunk_size):
-                write(chunk)
-                written += len(chunk)
-        except requests.RequestException as exc:
-            raise ConnectionFailedError(
-                f"{type(exc).__name__}: the download broke off after {written} bytes", method="GET", endpoint=endpoint
-            ) from None
-        finally:
-            response.close()
+        with deadline(self.bounds.download_deadline(self.settings.timeout)) as limit:
+            response = self._fetch(url, stream=True)  # checks the URL first
+            endpoint = scrub(urlsplit(url).path or "/", self.settings.token)
+            try:
+                for chunk in decoded_chunks(response, limit, size=self.bounds.download_bytes):
+                    write(chunk)
+                    written += len(chunk)
+            except BeyondBounds as exc:
+                raise UnreadableAnswerError(
+                    f"{exc.reason}; the download was stopped after {written} bytes", method="GET", endpoint=endpoint
+                ) from None
+            except requests.RequestException as exc:
+                raise ConnectionFailedError(
+                    f"{type(exc).__name__}: the download broke off after {written} bytes",
+                    method="GET",
+                    endpoint=endpoint,
+                ) from None
+            finally:
+                response.close()
         return written
 
     # -- internals ---------------------------------------------------------------------------------
@@ -209,16 +236,21 @@ class ApiClient:
             if not may_repeat:
                 going_out(sent_at)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    headers={"Accept": "application/json", **headers},
-                    timeout=timeout,
-                    allow_redirects=False,
-                    stream=stream,
-                )
+                with self._deadline(download) as limit:
+                    response = self._exchange(
+                        limit,
+                        method,
+                        url,
+                        params=params,
+                        json=body,
+                        headers={"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING, **headers},
+                        timeout=timeout,
+                        allow_redirects=False,
+                        stream=stream,
+                    )
+            except BeyondBounds as exc:
+                self._settle(slot)
+                raise self._unreadable(exc.reason, method, endpoint, may_repeat, sent_at) from None
             except requests.RequestException as exc:
                 self._settle(slot)
                 reason = self._unreached(exc, url, timeout)
@@ -240,6 +272,47 @@ class ApiClient:
             (self._sleep or pause)(wait)
             waited += wait
             attempt += 1
+
+    @contextlib.contextmanager
+    def _deadline(self, download: bool) -> Iterator[Deadline]:
+        """One API exchange's deadline; a download's hops share the deadline ``download_to`` set."""
+        ongoing = current() if download else None
+        if ongoing is not None:
+            yield ongoing
+            return
+        seconds = (self.bounds.download_deadline if download else self.bounds.answer_deadline)(self.settings.timeout)
+        with deadline(seconds) as limit:
+            yield limit
+
+    def _exchange(self, limit: Deadline, method: str, url: str, *, stream: bool, **kwargs: Any) -> requests.Response:
+        """One request and, unless it is a streamed download's body, its whole answer, read within bounds.
+
+        ``requests`` always streams here (it would read the whole body otherwise). An error answer's body is
+        cut at ``ERROR_BODY_BYTES`` (its message is all that is read of it). Raises ``BeyondBounds`` past a
+        bound (the deadline too), or the ``requests`` exception of a broken exchange.
+        """
+        try:
+            response = self.session.request(method, url, stream=True, **kwargs)
+        except requests.RequestException:
+            if limit.expired:
+                raise too_slow(limit.seconds) from None
+            raise
+        if stream and response.status_code < 400:
+            return response
+        error = response.status_code >= 300
+        read_body(response, limit, size=ERROR_BODY_BYTES if error else self.bounds.answer_bytes, cut=error)
+        return response
+
+    def _unreadable(self, reason: str, method: str, endpoint: str, may_repeat: bool, sent_at: float) -> MailApiError:
+        """The typed error of an answer beyond a bound: a send's outcome is unknown (it is not sent again)."""
+        if not may_repeat:
+            return OutcomeUnknownError(
+                f"{reason}, after the request was sent; it may have been processed, so it is not sent again",
+                method=method,
+                endpoint=endpoint,
+                sent_at=sent_at,
+            )
+        return UnreadableAnswerError(reason, method=method, endpoint=endpoint)
 
     def _take_slot(self, method: str, endpoint: str) -> float:
         """Wait for the request budget; the slot's start, to settle once the answer is in."""

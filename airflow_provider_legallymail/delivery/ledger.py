@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_legallymail.private_files import create_new, make_dirs
 from airflow_provider_legallymail.storage import configured_location, location, segment
 from airflow_provider_legallymail.task_documents import (
     LEDGER,
@@ -210,16 +211,17 @@ def release_claim(base: str | None, *key_parts: object) -> None:
 def claim_once(base: str | None, *key_parts: object) -> bool:
     """Create a marker for ``key_parts``; False if it already existed (someone already did this)."""
     path = _claim_path(base, key_parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps({"claimed_at": _now()}).encode()
     if local_location(path):
+        make_dirs(os.path.dirname(path.path))
         try:
-            fd = os.open(path.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
+            handle = create_new(path.path)
+        except FileExistsError:  # a link planted there counts as taken too: nothing is written through it
             return False
-        with os.fdopen(fd, "wb") as handle:
+        with handle:
             handle.write(body)
         return True
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():  # object stores have no exclusive create: best effort
         return False
     path.write_bytes(body)

@@ -2,9 +2,10 @@
 
 For each target: one API call (``GET /api/email`` / ``/api/signature`` / ``/api/sms``), then its files,
 downloaded on up to ``max_active`` threads (one HTTP session each) while the next targets are read, then
-its ``manifest.json`` once all its files are in place. A file already archived with the right hash is
-not downloaded again; one whose hash differs from the API's (or from the manifest's, for files without a
-published hash) fails the run and is never overwritten.
+its ``manifest.json`` once all its files are in place, then its entry in the root's index
+(``archive_index``). A folder whose manifest names another id is never written to. A file already
+archived with the right hash is not downloaded again; one whose hash differs from the API's (or from the
+manifest's, for files without a published hash) fails the run and is never overwritten.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail.bounded import HookPool, run_bounded
+from airflow_provider_legallymail.evidence.archive_index import write_entry
 from airflow_provider_legallymail.evidence.collect import (
     EvidenceFile,
     EvidenceItem,
@@ -114,12 +116,14 @@ class Archiver:
         hook: LegallyMailHook,
         folder_for: Callable[[Target], Any],
         *,
+        root: Any,
         max_active: int = 4,
         now: Callable[[], str],
         on_item: Callable[[EvidenceItem], None] = lambda item: None,
     ) -> None:
         self.hook = hook
         self.folder_for = folder_for
+        self.root = root
         self.max_active = max_active
         self.now = now
         self.on_item = on_item
@@ -157,7 +161,10 @@ class Archiver:
             item = fetch(self.hook, target)
             self.on_item(item)
             folder = self.folder_for(target)
-            result = ItemResult(item, folder, read_manifest(folder), remaining=len(item.files))
+            previous = read_manifest(folder)
+            if previous is not None and (previous.get("kind"), previous.get("id")) != (item.kind, item.id):
+                raise _shared(item, folder, previous)
+            result = ItemResult(item, folder, previous, remaining=len(item.files))
             results.append(result)
             if not item.files:
                 self._finish(result)
@@ -214,7 +221,16 @@ class Archiver:
         manifest = build_manifest(result.item, files, self._api, self.now())
         if write_manifest(result.folder, manifest, result.previous):
             log.info("Wrote %s", result.folder / MANIFEST_NAME)
+        manifest_sha256, _ = sha256_of(result.folder / MANIFEST_NAME)
+        write_entry(self.root, result.folder, result.item.kind, result.item.id, manifest_sha256)
         result.release()
+
+
+def _shared(item: EvidenceItem, folder: Any, previous: dict[str, Any]) -> EvidenceIntegrityError:
+    return EvidenceIntegrityError(
+        f"{item.kind} {item.id}: its folder {folder} already holds the archive of {previous.get('kind')} "
+        f"{previous.get('id')}: distinct ids never share a folder (does the layout name the id?); nothing was written"
+    )
 
 
 def _combined(errors: list[BaseException]) -> BaseException:

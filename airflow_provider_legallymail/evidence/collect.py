@@ -49,9 +49,10 @@ class EvidenceFile:
 
     @property
     def label(self) -> str:
-        """How a person names this file: "read certificate, ana@example.com"."""
-        what = f"{self.stage} certificate" if self.kind == "certificate" else self.kind.replace("_", " ")
-        return f"{what}, {self.party}" if self.party else what
+        """How a person names this file: "ana@example.com: read certificate", "Audit trail (acta)"."""
+        from airflow_provider_legallymail.evidence.links import evidence_label
+
+        return evidence_label(self.kind, self.party, self.stage)
 
 
 @dataclass(frozen=True)

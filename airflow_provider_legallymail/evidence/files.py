@@ -4,7 +4,8 @@ A file is first written to a temporary name and only then given its final name. 
 temporary file sits beside the final one (``.<name>.<random>.part``) and ``os.replace`` renames it
 atomically. On an object store it is staged in a local temporary file and uploaded to the final key in
 one write (an object store shows an object once its upload completes). Either way no reader ever sees a
-half-written file under the final name, and memory stays flat in the file's size.
+half-written file under the final name, and memory stays flat in the file's size. Local files are private
+(0600, new folders 0700) and created without following links (``private_files``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
+from airflow_provider_legallymail.private_files import create_new, make_dirs, temporary_name
 from airflow_provider_legallymail.topology import local_location
 
 CHUNK = 1024 * 1024
@@ -56,9 +57,9 @@ def sha256_of(path: Any) -> tuple[str, int]:
 class StagedFile:
     """A temporary local file that hashes what is written to it."""
 
-    def __init__(self, local_path: str) -> None:
+    def __init__(self, local_path: str, handle: IO[bytes]) -> None:
         self.local_path = local_path
-        self._handle = open(local_path, "wb")  # noqa: SIM115 - closed by close()
+        self._handle = handle
         self._digest = hashlib.sha256()
         self.size = 0
 
@@ -78,10 +79,6 @@ class StagedFile:
         return self._digest.hexdigest()
 
 
-def _part_name(final: Any) -> str:
-    return f".{final.name}.{secrets.token_hex(4)}{PART_SUFFIX}"
-
-
 def is_part(name: str) -> bool:
     """True for the temporary name of a file being written (never evidence)."""
     return name.startswith(".") and name.endswith(PART_SUFFIX)
@@ -91,12 +88,12 @@ def is_part(name: str) -> bool:
 def staged(final: Any) -> Iterator[StagedFile]:
     """A ``StagedFile`` for ``final``; removed on exit unless ``publish`` moved it into place."""
     if is_local(final):
-        os.makedirs(os.path.dirname(final.path), exist_ok=True)
-        local_path = os.path.join(os.path.dirname(final.path), _part_name(final))
+        make_dirs(os.path.dirname(final.path))
+        local_path = temporary_name(final.path, PART_SUFFIX)
+        staging = StagedFile(local_path, create_new(local_path))
     else:
-        fd, local_path = tempfile.mkstemp(prefix="legallymail-evidence-", suffix=PART_SUFFIX)
-        os.close(fd)
-    staging = StagedFile(local_path)
+        fd, local_path = tempfile.mkstemp(prefix="legallymail-evidence-", suffix=PART_SUFFIX)  # mode 0600
+        staging = StagedFile(local_path, os.fdopen(fd, "wb"))
     try:
         yield staging
     finally:

@@ -7,10 +7,12 @@ bare id needs ``kind``; the operators' return values carry enough to tell.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_legallymail.storage import digest
 from airflow_provider_legallymail.validation import fail, parse_rendered
 
 KINDS = ("email", "signature", "sms")
@@ -24,6 +26,29 @@ class Target:
 
     kind: str
     id: str
+
+    @property
+    def folder_name(self) -> str:
+        """The id as one folder name, distinct for distinct ids (``folder_name``)."""
+        return folder_name(self.id)
+
+
+PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
+SLUG_LENGTH = 60
+
+
+def folder_name(ident: str) -> str:
+    """``ident`` itself when it is plain (lowercase letters, digits, ``_``, ``-``, ``.``; how the API's
+    tracking ids and uuids look), else a slug of it, ``~`` and 16 hex digits of its SHA-256.
+
+    Injective: a plain name never contains ``~``, and two other ids differ in their hash. So ``grp/one``
+    and ``grp//one``, or ``ABC`` and ``abc`` on a case-insensitive disk, never share a folder, and archives
+    of plain ids written by earlier releases (folder = id) are still found.
+    """
+    if PLAIN_ID.fullmatch(ident) and not ident.endswith("."):
+        return ident
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", ident.lower()).strip("-.")[:SLUG_LENGTH].strip("-.")
+    return f"{slug or 'id'}~{digest(ident)}"
 
 
 def check_kind(kind: Any) -> str | None:

@@ -17,7 +17,9 @@ import sqlite3
 from typing import Any
 
 from airflow_provider_legallymail.legitmailer.scratch import tune
+from airflow_provider_legallymail.private_files import replacing
 from airflow_provider_legallymail.storage import airflow_home_url, location, segment
+from airflow_provider_legallymail.topology import local_location
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,13 @@ class ContactSnapshot:
         self.db.close()
 
     def save(self) -> None:
-        """Copy the local file back: to ``<name>.partial`` first, then renamed over the old snapshot."""
+        """Copy the local file back: to ``<name>.partial`` first, then renamed over the old snapshot (on a
+        local disk: a private temporary file, ``private_files.replacing``)."""
         self.close()
+        if local_location(self.remote):
+            with open(self.local, "rb") as source, replacing(str(self.remote.path)) as target:
+                shutil.copyfileobj(source, target)
+            return
         partial = self.remote.parent / (self.remote.name + ".partial")
         self.remote.parent.mkdir(parents=True, exist_ok=True)
         with open(self.local, "rb") as source, partial.open("wb") as target:

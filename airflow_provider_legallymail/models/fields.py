@@ -9,15 +9,34 @@ from pendulum import DateTime
 
 
 def as_datetime(value: Any, tz: str) -> DateTime | None:
-    """Parse ``"2024-01-15 10:30:00"`` (no zone: taken in ``tz``) or an ISO 8601 string with an offset."""
+    """Parse ``"2024-01-15 10:30:00"`` (no zone: taken in ``tz``) or an ISO 8601 string with an offset.
+
+    None for text that is no date; ``UnreadableAnswerError`` for a date no clock can hold (the year
+    99999999999999999999, an offset of +99:00, a date that leaves years 1-9999 in UTC).
+    """
     if value in (None, ""):
         return None
     text = str(value).strip()
     try:
         parsed = pendulum.parse(text, tz=tz, strict=False)
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+    except pendulum.parsing.exceptions.ParserError:
         return None
-    return parsed if isinstance(parsed, DateTime) else None
+    except (ValueError, OverflowError):
+        raise _out_of_range(text) from None
+    if not isinstance(parsed, DateTime):
+        return None
+    try:
+        parsed.in_timezone("UTC")
+    except (ValueError, OverflowError):
+        raise _out_of_range(text) from None
+    return parsed
+
+
+def _out_of_range(text: str) -> Exception:
+    from airflow_provider_legallymail.exceptions import UnreadableAnswerError
+
+    shown = text if len(text) <= 40 else f"{text[:40]}..."
+    return UnreadableAnswerError(f"the API answered a timestamp out of range: {shown!r}")
 
 
 def as_str(value: Any) -> str | None:

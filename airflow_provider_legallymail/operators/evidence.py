@@ -5,6 +5,7 @@ See ``airflow_provider_legallymail.evidence`` for what is fetched, how files are
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,8 +40,10 @@ class ArchiveEvidenceOperator(BaseOperator):
         ``file://$AIRFLOW_HOME/legallymail/evidence``. Under a distributed executor a local destination
         fails the task before any request unless ``[legallymail] evidence_path_shared`` is True.
     :param layout: the folder of each archived id below ``destination``, a Jinja template rendered with the
-        task's context plus ``kind`` (email / signature / sms), ``id``, ``tracking_id`` and ``uuid``.
-        Default ``{{ kind }}/{{ id }}``; for example ``{{ ds }}/{{ kind }}/{{ id }}``.
+        task's context plus ``kind`` (email / signature / sms), ``id``, ``tracking_id`` and ``uuid`` (the
+        id as a folder name: itself when plain, ``cm_abc123``; else a slug, ``~`` and a hash of the exact id,
+        so distinct ids never share a folder). Default ``{{ kind }}/{{ id }}``; for example
+        ``{{ ds }}/{{ kind }}/{{ id }}``. Two ids given one folder fail the task before any request.
     :param kind: ``email``, ``signature`` or ``sms`` for bare ids (None: tell from the input). Templated.
     :param max_active_downloads: files downloaded at the same time (1..32, default 4).
     :param legallymail_conn_id: the LegallyMail connection.
@@ -77,52 +80,68 @@ class ArchiveEvidenceOperator(BaseOperator):
 
     # -- input -------------------------------------------------------------------------------------
     def _folder(self, root: Any, target: Target, context: Context) -> Any:
+        from airflow_provider_legallymail.evidence.archive_index import INDEX_DIR
         from airflow_provider_legallymail.storage import location
         from airflow_provider_legallymail.validation import fail
 
-        variables = {"kind": target.kind, "id": target.id, "tracking_id": None, "uuid": None}
-        variables["tracking_id" if target.kind == "email" else "uuid"] = target.id
+        name = target.folder_name  # the id itself when plain, else a slug and a hash of it: never "/" or ".."
+        variables = {"kind": target.kind, "id": name, "tracking_id": None, "uuid": None}
+        variables["tracking_id" if target.kind == "email" else "uuid"] = name
         try:
             rendered = str(self.render_template(self.layout, cast("Context", {**context, **variables})))
         except Exception as exc:
             raise fail("layout", f"{self.layout!r} could not be rendered: {type(exc).__name__}: {exc}") from None
         parts = [p for p in rendered.strip().split("/") if p]
-        if not parts or any(p in (".", "..") for p in parts):
-            raise fail("layout", f"{self.layout!r} rendered {rendered!r}: expected a relative folder without '..'")
+        if not parts or any(p in (".", "..") for p in parts) or parts[0] == INDEX_DIR:
+            raise fail(
+                "layout",
+                f"{self.layout!r} rendered {rendered!r}: expected a relative folder without '..' or {INDEX_DIR}",
+            )
         return location(root, *parts)
 
-    def _plan(self, context: Context) -> tuple[list[Target], dict[Target, Any], int]:
-        """Every check, before any request: targets, their folders, the number of parallel downloads."""
+    def _plan(self, context: Context) -> tuple[Any, list[Target], dict[Target, Any], int]:
+        """Every check, before any request: the root, targets, their folders, the number of parallel downloads."""
         from airflow_provider_legallymail.bounded import active_requests
         from airflow_provider_legallymail.evidence.destination import archive_root
         from airflow_provider_legallymail.evidence.targets import parse_targets
+        from airflow_provider_legallymail.validation import fail
 
         targets = parse_targets(self.evidence, self.kind)
         max_active = active_requests(self.max_active_downloads, "max_active_downloads")
         root = archive_root(self.destination)
-        return targets, {t: self._folder(root, t, context) for t in targets}, max_active
+        folders = {t: self._folder(root, t, context) for t in targets}
+        counts = Counter(str(f) for f in folders.values())
+        shared = [t for t in targets if counts[str(folders[t])] > 1]
+        if shared:
+            raise fail(
+                "layout",
+                f"{self.layout!r} gives {', '.join(f'{t.kind} {t.id}' for t in shared)} one folder: "
+                "distinct ids never share a folder (name {{ id }} in the layout)",
+            )
+        return root, targets, folders, max_active
 
     # -- run ---------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.compat import AirflowFailException
         from airflow_provider_legallymail.evidence.archive import Archiver
+        from airflow_provider_legallymail.evidence.links import hook_origin, link_entries
         from airflow_provider_legallymail.exceptions import ValidationError
 
         try:
-            targets, folders, max_active = self._plan(context)
+            root, targets, folders, max_active = self._plan(context)
         except ValidationError as exc:
             raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
         ti = context["ti"]
-        links: list[dict[str, str]] = []
+        candidates: list[tuple[str, str]] = []
+        own_origin = hook_origin(self.hook)
 
         def saw(item: EvidenceItem) -> None:  # links first: they show even when a download then fails
-            room = MAX_EVIDENCE_LINKS - len(links)  # as many as there are link buttons; the manifests list all
-            if room > 0:
-                links.extend({"label": f"{f.label} ({item.id})", "url": f.source_url} for f in item.files[:room])
-                ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
-                self.legallymail_evidence_links = list(links)
+            candidates.extend((f"{f.label} ({item.id})", f.source_url) for f in item.files)
+            links = link_entries(candidates, own_origin, MAX_EVIDENCE_LINKS)  # as many as there are buttons
+            ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
+            self.legallymail_evidence_links = links
 
-        archiver = Archiver(self.hook, folders.__getitem__, max_active=max_active, now=_now, on_item=saw)
+        archiver = Archiver(self.hook, folders.__getitem__, root=root, max_active=max_active, now=_now, on_item=saw)
         results = archiver.run(targets)
         archives = [r.final_summary or r.summary() for r in results]
         summary = {

@@ -75,7 +75,11 @@ class _LegallyMailSendOperator(BaseOperator):
         raise NotImplementedError
 
     def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
-        return {"dashboard": f"{self.hook.settings.base_url}/dashboard"}
+        """URLs of this task's extra links, each allowed by ``evidence.links.link_url`` ("" when dropped)."""
+        from airflow_provider_legallymail.evidence.links import link_url
+
+        dashboard = link_url(f"{self.hook.settings.base_url}/dashboard", self.hook.settings.origin, "dashboard")
+        return {"dashboard": dashboard or ""}
 
     def sent_line(self, result: dict[str, Any]) -> str:
         """One log line for one unit that went out (or was adopted): what, to whom, the ids, the cost."""
@@ -343,11 +347,17 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         return dict(results[0])
 
     def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
+        """The dashboard, the document sent, and the acta unless the request was declined or expired."""
+        from airflow_provider_legallymail.evidence.collect import public_url
+        from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, link_url
+
         detail = self.hook.get_signature(results[0]["uuid"])
+        own = self.hook.settings.origin
+        acta = None if detail.status.is_failure else detail.download_acta_url
         return {
             **super().links(results),
-            "original_document": detail.download_original_url or "",
-            "acta": detail.download_acta_url or "",
+            "original_document": link_url(public_url(detail.download_original_url or ""), own, ORIGINAL) or "",
+            "acta": link_url(public_url(acta or ""), own, ACTA) or "",
         }
 
 

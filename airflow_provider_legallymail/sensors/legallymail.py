@@ -113,11 +113,12 @@ class _LegallyMailSensor(BaseSensorOperator):
         Deferred sensors resume in a new process, so links are pushed here, never at deferral; an empty
         list otherwise, so that the UI finds the key and shows no link.
         """
+        from airflow_provider_legallymail.evidence.links import hook_origin
         from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS
         from airflow_provider_legallymail.waiting.outcomes import REACHED, evidence_link_entries, finish
 
         reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
-        links = evidence_link_entries(event["result"], MAX_EVIDENCE_LINKS) if reached else []
+        links = evidence_link_entries(event["result"], hook_origin(self.hook), MAX_EVIDENCE_LINKS) if reached else []
         context["ti"].xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
         self.legallymail_evidence_links = links
         return finish(event, soft_fail=self.soft_fail, log=self.log)

@@ -92,7 +92,8 @@ class _OutcomeEventTrigger(BaseEventTrigger):
 
     :param statuses: the statuses to announce (see ``waiting/events.py``); order does not matter.
     :param legallymail_conn_id: the LegallyMail connection.
-    :param poll_interval: the longest time (seconds) between two reads of the recent items' list.
+    :param poll_interval: the longest time (seconds) between two reads of the recent items' list; a list
+        is read at most once every 15 s (the poller's ``list_interval``), so lower values read every 15 s.
     :param state_path: where the seen-state is kept (an ``ObjectStoragePath`` URL); default: the asset
         state store on Airflow 3.3+, else ``[legallymail] ledger_path``/../events.
     :param ledger_path: the send ledgers to read (default ``[legallymail] ledger_path``).

@@ -14,6 +14,12 @@ statuses only: a multi-recipient email's own status stays ``pending`` while its 
 
 ``all`` (or a list of addresses) is reached when every selected party has reached the target and fails
 as soon as one of them fails; ``any`` is reached by the first and fails only when all have failed.
+
+Contradictions never decide a success. An answer that lists fewer recipients than the email has (a
+recipient the send returned vanishes, or the list is empty while the group says ``read``) proves nothing
+toward success: no party of it counts as reached, and a missing one is waited for (the deadline's message
+names it); a failure it shows still fails. A signer reported ``signed`` in a request whose own status is
+``declined`` or ``expired`` has not reached ``signed``: the wait fails, saying so.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
-from airflow_provider_legallymail.waiting.observations import Observation
+from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
 from airflow_provider_legallymail.waiting.targets import SELECTION_FIELDS, WaitSpec
 
 EXPIRY_GRACE = 60.0
@@ -64,9 +70,13 @@ def _party_outcome(spec: WaitSpec, observation: Observation, party: Mapping[str,
             return f"{sms.value}" + (f" ({party['reason']})" if party.get("reason") else "")
         return "reached" if sms.is_success else None
     signer = SignatureStatus.parse(status)
+    request = SignatureStatus.parse(observation["status"])
+    if signer.is_success and request.is_failure:
+        if any(SignatureStatus.parse(p["status"]) is SignatureStatus.DECLINED for p in observation["parties"]):
+            return "signed, but another signer declined the request: it will never be signed"
+        return f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
     if signer.is_success:
         return "reached"
-    request = SignatureStatus.parse(observation["status"])
     expires_at = observation.get("expires_at")
     expired = signer is SignatureStatus.EXPIRED or request is SignatureStatus.EXPIRED
     if expires_at is not None and now > float(expires_at) + EXPIRY_GRACE:
@@ -87,8 +97,12 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     complete = len(seen) == len(spec.ids)
     outcomes: dict[str, str | None] = {}
     for observation in seen:
+        proves = not unlisted_count(observation)  # an answer missing parties proves no success
         for party in observation["parties"]:
-            outcomes[party["who"]] = _party_outcome(spec, observation, party, now)
+            outcome = _party_outcome(spec, observation, party, now)
+            outcomes[party["who"]] = None if outcome == "reached" and not proves else outcome
+    gone = _unlisted(spec, seen, outcomes) if complete else []
+    outcomes.update(dict.fromkeys(gone))  # expected, and no answer lists it any more: not reached
     if isinstance(spec.selection, tuple):
         if complete:
             strangers = [who for who in spec.selection if who not in outcomes]
@@ -98,7 +112,9 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
         outcomes = {who: outcomes[who] for who in spec.selection if who in outcomes}
     failures = [(who, reason) for who, reason in outcomes.items() if reason not in (None, "reached")]
     reached = [who for who, reason in outcomes.items() if reason == "reached"]
-    pending = tuple(who for who, reason in outcomes.items() if reason is None)
+    pending = tuple(
+        f"{who} (no longer listed)" if who in gone and "@" in who else who for who, r in outcomes.items() if r is None
+    )
     if spec.selection == "any":
         if reached:
             return Reached()
@@ -110,6 +126,16 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     if complete and outcomes and not pending and len(reached) == len(outcomes):
         return Reached()
     return Pending(pending)
+
+
+def _unlisted(spec: WaitSpec, seen: list[Observation], listed: Mapping[str, Any]) -> list[str]:
+    """Parties the send returned (or the answers count) that no answer lists any more, as the wait names them."""
+    missing = [who for who in spec.known_parties if who not in listed]
+    short = sum(unlisted_count(o) for o in seen) - len(missing)
+    if short > 0:
+        noun = SELECTION_FIELDS[spec.kind]
+        missing.append(f"{short} {noun.rstrip('s')}(s) the answer leaves out")
+    return missing
 
 
 def _iso(epoch: float) -> str:

@@ -10,8 +10,11 @@ loop, one budget, one list request serving every watcher and wait):
   watched by id until settled, however many newer items push it off the lists. SMS have no list endpoint:
   only SMS sent through the provider are seen.
 
-The first start takes a baseline: what items already show is recorded without events. Each (id, status)
-is announced once: the event is yielded, then recorded in the seen-state (``seen.py``) before the next
+The first start takes a baseline: what items already showed when the watcher started is recorded without
+events, for every kind (a list row that proves a status records it; an item the row cannot prove is read
+once, and what the API dates at or after the start, to the second, is announced). An item sent after the
+start (its ledger's ``sent_at``) has no history: its current outcome is announced. Each (id, status) is
+announced once: the event is yielded, then recorded in the seen-state (``seen.py``) before the next
 request; a cancellation while recording waits for the write to finish.
 """
 
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_legallymail.exceptions import RefusedError
-from airflow_provider_legallymail.waiting.events import expiry_of, is_final, payload, reached
+from airflow_provider_legallymail.waiting.events import expiry_of, is_final, payload, reached, reached_after
 from airflow_provider_legallymail.waiting.feeds import LISTABLE_KINDS, RecentFeed
 from airflow_provider_legallymail.waiting.poller import FATAL, Poller, shared_poller
 from airflow_provider_legallymail.waiting.seen import SeenState, SeenStore
@@ -61,6 +64,12 @@ def _row_id(kind: str, row: Any) -> str:
     return str(row.tracking_id if kind == "email" else row.uuid)
 
 
+def _row_observation(kind: str, ident: str, row: Any) -> dict[str, Any]:
+    """What a single-party list row proves, as an observation ``reached`` reads."""
+    status = row.status.value
+    return {"kind": kind, "id": ident, "status": status, "parties": [{"who": ident, "status": status}]}
+
+
 def _row_settled(row: Any) -> bool | None:
     """True when a list row proves the item settled, False when it proves it pending, None: proves nothing."""
     from airflow_provider_legallymail.waiting.observations import row_fingerprint
@@ -87,6 +96,9 @@ class EventSource:
 
     async def run(self) -> AsyncIterator[dict[str, Any]]:
         self.state = await self.store.load()
+        if self.state.started_at is None and not self.state.initialized:  # a new watcher: its start
+            self.state.started_at = _wall_clock()
+            self.dirty = True
         kind = self.spec.kind
         async with shared_poller(self.spec.conn_id) as poller:
             self.clock = poller.now
@@ -166,6 +178,10 @@ class EventSource:
             elif not self.state.initialized and settled is None:
                 self.state.baseline.add(ident)
                 self._watch(poller, ident, first_fetch=True)
+            elif not self.state.initialized:  # what the row proves at the start is history, for every kind
+                for status in reached(_row_observation(self.spec.kind, ident, row), now):
+                    self.state.mark(ident, status, now)
+                self._watch(poller, ident)
             else:
                 self.state.track(ident, now)
                 self._watch(poller, ident)
@@ -173,18 +189,19 @@ class EventSource:
         self.rows_seen = True
 
     async def _scan_ledgers(self, poller: Poller) -> None:
-        from airflow_provider_legallymail.waiting.sent_items import sent_ids
+        from airflow_provider_legallymail.waiting.sent_items import sent_times
 
         try:
-            ids = await asyncio.to_thread(sent_ids, self.spec.kind, self.spec.ledger_path, poller.now())
+            sent = await asyncio.to_thread(sent_times, self.spec.kind, self.spec.ledger_path, poller.now())
         except Exception as exc:  # unreachable storage: keep watching what is known, try again later
             log.warning("Could not read the send ledgers: %s", exc)
             return
         now = poller.now()
-        for ident in ids:
+        start = self.state.started_at
+        for ident, sent_at in sent.items():
             if self.state.knows(ident):
                 continue
-            if self.state.initialized:
+            if self.state.initialized or (start is not None and sent_at is not None and sent_at >= start):
                 self.state.track(ident, now)
                 self._watch(poller, ident)
             else:
@@ -212,8 +229,10 @@ class EventSource:
         now = poller.now()
         statuses = reached(observation, now)
         if ident in self.state.baseline:  # first sight of an item found at the first start
-            for status in statuses:
-                self.state.mark(ident, status, now)
+            since = self._api_start(poller)
+            for status in statuses:  # history unless the API dates it at or after the watcher's start
+                if not reached_after(status, observation, since):
+                    self.state.mark(ident, status, now)
             self.state.baseline.discard(ident)
             self.dirty = True
         for status in statuses:
@@ -233,6 +252,13 @@ class EventSource:
             expiry = expiry_of(observation)
             if expiry is not None:  # announce it (when watched) and stop watching it once expired
                 self.expiries[ident] = expiry
+
+    def _api_start(self, poller: Poller) -> float | None:
+        """The watcher's first start on the API's clock (its offset read at the first answer), kept."""
+        if self.state.api_started_at is None and self.state.started_at is not None:
+            self.state.api_started_at = self.state.started_at + (poller.server_clock_offset() or 0.0)
+            self.dirty = True
+        return self.state.api_started_at
 
     async def _expired(self, poller: Poller) -> AsyncIterator[dict[str, Any]]:
         """Signatures still pending past ``expires_at`` (the API may keep saying ``pending``)."""

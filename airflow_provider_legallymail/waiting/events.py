@@ -4,23 +4,26 @@ Pure: no I/O. An event trigger announces each (item, status) once, for the statu
 
 - email: ``delivered`` / ``read`` once every recipient is delivered (``read`` counts) / read;
   ``bounced`` / ``failed`` once a recipient bounced / failed;
-- signature: ``signed``, ``declined`` or ``expired``, the request's status; ``expired`` also once it is
-  still unsigned 60 s past ``expires_at``;
+- signature: ``signed`` once every signer signed, ``declined`` / ``expired`` the request's status (or a
+  signer's); ``expired`` also once it is still unsigned 60 s past ``expires_at``. A signer's ``signed`` in a
+  declined or expired request is a contradiction, never announced as ``signed``;
 - sms: ``delivered`` or ``failed``, the SMS's status.
 
 An email is read from its recipients, never from its group status (which stays ``pending`` in the
 documented example). A failed recipient ends the email: ``read`` (every recipient) can no longer happen.
+An answer listing fewer recipients than the email has announces no ``delivered`` / ``read``.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
-from airflow_provider_legallymail.waiting.observations import Observation
+from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
 
 STATUSES: dict[str, tuple[str, ...]] = {
     "email": ("delivered", "read", "bounced", "failed"),
@@ -45,6 +48,8 @@ def _email_reached(observation: Observation) -> list[str]:
     failures = [s.value for s in statuses if s.is_failure]
     if failures:
         return list(dict.fromkeys(failures))
+    if unlisted_count(observation):  # an answer leaving recipients out proves no success
+        return []
     reached = [t for t in (EmailStatus.DELIVERED, EmailStatus.READ) if statuses and all(s.reached(t) for s in statuses)]
     return [t.value for t in reached]
 
@@ -54,10 +59,12 @@ def _signature_reached(observation: Observation, now: float) -> list[str]:
     signers = [SignatureStatus.parse(p["status"]) for p in observation["parties"]]
     if request is SignatureStatus.DECLINED or SignatureStatus.DECLINED in signers:
         return ["declined"]
-    if request is SignatureStatus.SIGNED or (signers and all(s is SignatureStatus.SIGNED for s in signers)):
+    if request is SignatureStatus.EXPIRED:
+        return ["expired"]  # whatever a signer says: an expired request proves no signature
+    if signers and all(s is SignatureStatus.SIGNED for s in signers):
         return ["signed"]
     expires_at = observation.get("expires_at")
-    if request is SignatureStatus.EXPIRED or (expires_at is not None and now > float(expires_at) + EXPIRY_GRACE):
+    if expires_at is not None and now > float(expires_at) + EXPIRY_GRACE:
         return ["expired"]
     return []
 
@@ -121,6 +128,20 @@ def _reached_at(status: str, observation: Observation) -> str | None:
     if field is None:
         return None
     return _latest([t.get(field) for t in times]) or (observation.get("signed_at") if status == "signed" else None)
+
+
+def reached_after(status: str, observation: Observation, since: float | None) -> bool:
+    """The API's timestamp for ``status`` is at or after ``since`` (epoch, to the second); False if unknown."""
+    at = _reached_at(status, observation)
+    if since is None or at is None:
+        return False
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        return False
+    return moment.timestamp() >= math.floor(since)
 
 
 def payload(status: str, observation: Observation, conn_id: str, now: float) -> dict[str, Any]:

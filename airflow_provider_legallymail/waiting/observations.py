@@ -69,8 +69,11 @@ def _recipient(r: EmailRecipient | Email, who: str) -> dict[str, Any]:
 
 def email_observation(email: Email) -> Observation:
     """``GET /api/email``: one party per recipient (a single-recipient email is its own recipient)."""
+    expected = max(email.recipient_count or 0, 1)
     if email.recipients:
         parties = [_recipient(r, r.email.lower()) for r in email.recipients]
+    elif email.is_multi_recipient or expected > 1:  # a group listing no recipient: its status proves nothing
+        parties = []
     else:
         parties = [_recipient(email, (email.recipient or email.tracking_id).lower())]
     return {
@@ -78,6 +81,7 @@ def email_observation(email: Email) -> Observation:
         "id": email.tracking_id,
         "status": email.status.value,
         "parties": parties,
+        "expected_parties": expected,  # recipients the email has (``recipient_count``); fewer listed: not proof
         "subject": email.subject,
         "sent_at": _iso(email.sent_at or email.created_at),
     }
@@ -164,6 +168,11 @@ def row_fingerprint(row: Email | SignatureRequest) -> tuple[Any, ...] | None:
     return (row.status.value, _iso(row.signed_at))
 
 
+def unlisted_count(observation: Observation) -> int:
+    """How many of its parties an answer leaves out (an email listing fewer recipients than it has)."""
+    return max(0, int(observation.get("expected_parties") or 0) - len(observation["parties"]))
+
+
 def observation_fingerprint(observation: Observation) -> tuple[Any, ...]:
     """What to compare to tell whether anything a waiter cares about changed."""
     return (
@@ -179,6 +188,8 @@ def is_settled(observation: Observation) -> bool:
     statuses = _STATUSES[observation["kind"]]
     if observation["kind"] == "signature" and statuses.parse(observation["status"]).is_terminal:
         return True
+    if unlisted_count(observation):
+        return False  # a recipient the answer no longer lists may come back
     return all(statuses.parse(p["status"]).is_terminal for p in observation["parties"])
 
 

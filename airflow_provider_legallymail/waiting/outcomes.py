@@ -78,24 +78,28 @@ def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | A
     raise AirflowFailException(str(event.get("message") or f"unexpected event {dict(event)!r}"))
 
 
-def evidence_link_entries(outcome: Mapping[str, Any], limit: int = 20) -> list[dict[str, str]]:
+def evidence_link_entries(outcome: Mapping[str, Any], own_origin: str | None, limit: int = 20) -> list[dict[str, str]]:
     """``[{"label", "url"}]`` for each certificate, original document and acta a finished wait saw.
 
-    URLs as the API gave them, less any credential-like query parameter; at most ``limit`` (the link buttons).
+    URLs as the API gave them, less any credential-like query parameter, and only those ``link_url``
+    allows (http(s) to the connection's origin or a documented LegallyMail host); sorted naturally, at
+    most ``limit`` (the link buttons).
     """
     from airflow_provider_legallymail.evidence.collect import public_url
+    from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
 
-    entries: list[dict[str, str]] = []
+    candidates: list[tuple[str, str]] = []
     for party in outcome.get(SELECTION_FIELDS.get(str(outcome.get("kind")), "recipients")) or []:
         for cert in party.get("certificates") or []:
             if cert.get("url"):
-                label = f"{cert.get('type') or 'sms'} certificate, {party.get('who')} ({party.get('id')})"
-                entries.append({"label": label, "url": public_url(str(cert["url"]))})
+                kind = "sms_certificate" if outcome.get("kind") == "sms" else "certificate"
+                label = f"{evidence_label(kind, party.get('who'), cert.get('type'))} ({party.get('id')})"
+                candidates.append((label, public_url(str(cert["url"]))))
     for ident, documents in (outcome.get("documents") or {}).items():
-        for key, name in (("original", "document sent for signature"), ("acta", "signature acta")):
+        for key, name in (("original", ORIGINAL), ("acta", ACTA)):
             if documents.get(key):
-                entries.append({"label": f"{name} ({ident})", "url": public_url(str(documents[key]))})
-    return list({e["url"]: e for e in entries}.values())[:limit]
+                candidates.append((f"{name} ({ident})", public_url(str(documents[key]))))
+    return link_entries(candidates, own_origin, limit)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -126,6 +126,10 @@ class Poller:
         self.feeds: list[RecentFeed] = []  # the event triggers' subscriptions to recent rows
 
     # -- clock (API seconds) -----------------------------------------------------------------------
+    def server_clock_offset(self) -> float | None:
+        """The API's clock minus ours, from its last answer's ``Date`` header (None before any answer)."""
+        return None if self._hook is None else self._hook.server_clock_offset  # type: ignore[no-any-return]
+
     def now(self) -> float:
         return self._t0_api + (time.monotonic() - self._t0) * self.speed
 

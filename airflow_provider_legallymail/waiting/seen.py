@@ -7,25 +7,25 @@ it and different ones never collide):
   (``done``), and when it last changed, so a restart re-watches exactly the ids still open;
 - ``baseline``: ids found at the very first start, whose current status is recorded without an event
   (a new watcher announces what happens from now on, not the 25 newest items' history);
-- ``initialized``: the first start has taken its baseline.
+- ``initialized``: the first start has taken its baseline;
+- ``started_at``: when the watcher first started (this host's clock), and ``api_started_at``, that instant
+  on the API's clock (from its ``Date`` header): what happened after it is announced, never history.
 
 Where it lives: on Airflow 3.3+, when the triggerer hands the trigger its watched assets' state store
 (``BaseEventTrigger.asset_state_store``), in that store under the key ``legallymail-events:<digest>``
 (written to every watched asset, read back as the union); otherwise (Airflow 3.1 and 3.2, ``dag.test()``)
 in ``<state_path>/<digest>.json`` (default ``[legallymail] ledger_path``/``events``), written atomically
-(a temporary file renamed over it on a local disk; one PUT on an object store).
+(a private temporary file renamed over it on a local disk; one PUT on an object store).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from airflow_provider_legallymail.topology import local_location
+from airflow_provider_legallymail.private_files import write_private
 
 STATE_VERSION = 1
 RETENTION = 30 * 86400.0
@@ -37,6 +37,8 @@ class SeenState:
     initialized: bool = False
     baseline: set[str] = field(default_factory=set)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started_at: float | None = None
+    api_started_at: float | None = None
 
     def emitted(self, ident: str) -> set[str]:
         return set(self.items.get(ident, {}).get("emitted", ()))
@@ -71,6 +73,8 @@ class SeenState:
             "initialized": self.initialized,
             "baseline": sorted(self.baseline),
             "items": self.items,
+            "started_at": self.started_at,
+            "api_started_at": self.api_started_at,
         }
 
     @classmethod
@@ -78,17 +82,28 @@ class SeenState:
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls()
         items = {str(k): dict(v) for k, v in (data.get("items") or {}).items() if isinstance(v, dict)}
-        return cls(bool(data.get("initialized")), {str(i) for i in data.get("baseline") or ()}, items)
+        started = [_epoch(data.get(key)) for key in ("started_at", "api_started_at")]
+        return cls(bool(data.get("initialized")), {str(i) for i in data.get("baseline") or ()}, items, *started)
 
     def merge(self, other: SeenState) -> None:
         """Union with a copy read from another asset's store: nothing announced anywhere is announced again."""
         self.initialized = self.initialized or other.initialized
         self.baseline |= other.baseline
+        self.started_at = _earliest(self.started_at, other.started_at)
+        self.api_started_at = _earliest(self.api_started_at, other.api_started_at)
         for ident, item in other.items.items():
             mine = self.items.setdefault(ident, {"emitted": [], "done": False, "at": item.get("at", 0.0)})
             mine["emitted"] = sorted(set(mine["emitted"]) | set(item.get("emitted", ())))
             mine["done"] = bool(mine["done"] or item.get("done"))
             mine["at"] = max(float(mine["at"]), float(item.get("at", 0.0)))
+
+
+def _epoch(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 class SeenStore(Protocol):
@@ -122,18 +137,7 @@ class FileSeenStore:
         return SeenState.from_json(json.loads(path.read_text()))
 
     def _write(self, body: str) -> None:
-        path = self._path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if local_location(path):
-            final = str(path.path)
-            temporary = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{uuid.uuid4().hex}.part")
-            with open(temporary, "w") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, final)  # readers see the old document or the new one, never half of one
-            return
-        path.write_text(body)  # an object store PUT replaces the object whole
+        write_private(self._path(), body.encode())
 
     async def load(self) -> SeenState:
         return await asyncio.to_thread(self._read)

@@ -30,9 +30,12 @@ def _when(value: Any) -> float | None:
         return None
 
 
-def ids_in_document(doc: Any, kind: str, since: float) -> list[str]:
-    """Ids of ``kind`` that a ledger document (or shard) records as accepted after ``since`` (epoch)."""
-    found: list[str] = []
+def ids_in_document(doc: Any, kind: str, since: float) -> list[tuple[str, float | None]]:
+    """``(id, sent_at)`` of ``kind`` a ledger document (or shard) records as accepted after ``since`` (epoch).
+
+    ``sent_at``: when the POST went out (the worker's clock), else when the attempt started; None if unknown.
+    """
+    found: list[tuple[str, float | None]] = []
     units = doc.get("units") if isinstance(doc, dict) else None
     for key, attempts in (units or {}).items():
         if not str(key).startswith(f"{kind}:") or not attempts:
@@ -46,16 +49,21 @@ def ids_in_document(doc: Any, kind: str, since: float) -> list[str]:
         result = last.get("result") or {}
         ident = result.get(ID_KEYS[kind]) if isinstance(result, dict) else None
         if ident:
-            found.append(str(ident))
+            found.append((str(ident), _when(last.get("sent_at") or last.get("at"))))
     return found
 
 
 def sent_ids(kind: str, ledger_path: str | None, now: float, lookback: float = LOOKBACK) -> list[str]:
     """Every id of ``kind`` the provider's operators sent in the last ``lookback`` seconds (sync: use a thread)."""
+    return list(sent_times(kind, ledger_path, now, lookback))
+
+
+def sent_times(kind: str, ledger_path: str | None, now: float, lookback: float = LOOKBACK) -> dict[str, float | None]:
+    """``sent_ids`` with when each was sent (epoch, the worker's clock; None: unknown)."""
     root = location(ledger_path or default_ledger_path())
     if not root.exists():
-        return []
-    found: list[str] = []
+        return {}
+    found: list[tuple[str, float | None]] = []
     for path in root.rglob("*.json"):
         name = path.name
         if name.endswith(".deadline.json") or "claims" in path.parts[-2:-1]:
@@ -66,4 +74,4 @@ def sent_ids(kind: str, ledger_path: str | None, now: float, lookback: float = L
             log.debug("Skipping %s: %s", path, exc)
             continue
         found += ids_in_document(doc, kind, now - lookback)
-    return list(dict.fromkeys(found))
+    return dict(reversed(found))  # an id recorded twice keeps its first sending time

@@ -1,21 +1,23 @@
 """A sandbox and a real Airflow (api-server, scheduler, dag-processor, triggerer) on a throwaway home, shared
 by the module's tests and torn down after them, also when one fails.
 
-The dags folder is ``example_dags/`` itself; both default connections come from ``AIRFLOW_CONN_...``
+The dags folder is a copy of ``example_dags/`` plus the test DAGs of ``tests/airflow_e2e/dags/``; both
+default connections come from ``AIRFLOW_CONN_...``
 pointing at the sandbox, whose clock runs ``EXAMPLE_SPEED`` times faster than real time (as in make demo);
 the examples' Variables (contracts table, evidence folder) from ``AIRFLOW_VAR_...``, inside the home.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLE_SPEED, EXAMPLES_FOLDER
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import AirflowApi
 from tests.airflow_e2e.stack import AirflowStack
 
@@ -41,7 +43,11 @@ def places(e2e_home: Path) -> dict[str, Path]:
 def stack(e2e_sandbox: SandboxServer, e2e_home: Path, places: dict[str, Path]) -> Iterator[AirflowStack]:
     env = e2e_sandbox.connection_env(requests_per_minute=0)
     env.update({f"AIRFLOW_VAR_LEGALLYMAIL_{name.upper()}": str(path) for name, path in places.items()})
-    with AirflowStack(e2e_home, EXAMPLES_FOLDER, env=env) as airflow:
+    dags = e2e_home / "dags"
+    shutil.copytree(EXAMPLES_FOLDER, dags, ignore=shutil.ignore_patterns("__pycache__"))
+    for test_dag in (Path(__file__).parent / "dags").glob("*.py"):
+        shutil.copy(test_dag, dags / test_dag.name)
+    with AirflowStack(e2e_home, dags, env=env) as airflow:
         airflow.start()
         yield airflow
 

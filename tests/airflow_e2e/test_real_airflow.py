@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
 from example_dags.example_contract_signing import open_contracts
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import RUN_TERMINAL, AirflowApi
 from tests.airflow_e2e.stack import AirflowStack
 
@@ -142,7 +143,8 @@ def test_both_connection_types_offer_their_form_fields(api: AirflowApi) -> None:
     legallymail, legitmailer = types["legallymail"], types["legitmailer"]
     assert legallymail["hook_class_name"] == "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook"
     assert legitmailer["hook_class_name"] == "airflow_provider_legallymail.hooks.legitmailer.LegitmailerHook"
-    assert set(legallymail["extra_fields"]) == COMMON_FIELDS | {"token_in_body", "max_recipients", "settle_seconds"}
+    legallymail_only = {"credentials_in_body", "max_recipients", "settle_seconds"}
+    assert set(legallymail["extra_fields"]) == COMMON_FIELDS | legallymail_only
     assert set(legitmailer["extra_fields"]) == COMMON_FIELDS
     timeout = legallymail["extra_fields"]["timeout"]
     assert timeout["schema"]["default"] == 30 and timeout["schema"]["title"] == "Request timeout (seconds)"
@@ -174,3 +176,81 @@ def test_test_connection_from_the_api_tells_a_good_token_from_a_bad_one(
         }
     )
     assert lt_ok, lt_message
+
+
+def test_a_new_watcher_announces_what_happens_after_it_starts_not_what_was_delivered_before(
+    api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
+
+    dag_id = "e2e_watch_history"
+    api.wait_for_dag(dag_id)
+    for name, value in e2e_sandbox.connection_env(requests_per_minute=0).items():
+        monkeypatch.setenv(name, value)  # this process sends through the same sandbox
+    hook = LegallyMailHook()
+    before = hook.send_email(["early+noread@example.com"], "Before", "<p>x</p>").tracking_id
+    api.wait("the early email delivered", lambda: hook.get_email(before).status.value == "delivered" or None, 60)
+    api.set_paused(dag_id, False)
+    api.wait(
+        "the email watcher's baseline",
+        lambda: True if any(s.get("initialized") and before in s["items"] for s in watcher_states(stack)) else None,
+        timeout=120,
+    )
+    after = hook.send_email(["late+noread@example.com"], "After", "<p>x</p>").tracking_id
+
+    def finished_runs() -> list[dict[str, Any]] | None:
+        runs = api.runs(dag_id)
+        return runs if runs and all(r["state"] in RUN_TERMINAL for r in runs) else None
+
+    runs = api.wait("a run for the email delivered after the watcher started", finished_runs, timeout=180)
+    announced = [pair for r in runs for pair in api.xcom(dag_id, r["dag_run_id"], "announced")]
+    assert announced == [[after, "delivered"]]  # the early one was delivered before: history, no run
+
+
+def ui_form(connection_id: str, e2e_sandbox: SandboxServer, **extra: Any) -> dict[str, Any]:
+    """A LegallyMail connection as the UI's form posts it: every standard field, the extras as a JSON string."""
+    return {
+        "connection_id": connection_id,
+        "conn_type": "legallymail",
+        "description": "",
+        "host": e2e_sandbox.legallymail_url,
+        "login": "",
+        "schema": "",
+        "port": None,
+        "password": e2e_sandbox.legallymail_token,
+        "extra": json.dumps({"timeout": 30, "max_retries": 3, "requests_per_minute": 0, **extra}),
+    }
+
+
+def test_a_connection_made_read_and_saved_through_the_ui_form_endpoints_sends_the_token_in_the_body(
+    api: AirflowApi, stack: AirflowStack, e2e_sandbox: SandboxServer
+) -> None:
+    api.call("POST", "/api/v2/connections", json=ui_form("lm_form", e2e_sandbox, credentials_in_body=True))
+    shown = api.call("GET", "/api/v2/connections/lm_form")  # what the edit form reads
+    assert shown["password"] == "***"  # the token stays hidden ...
+    assert json.loads(shown["extra"])["credentials_in_body"] is True  # ... the toggle shows the real value
+    api.call("PATCH", "/api/v2/connections/lm_form", json=shown)  # Save, nothing changed
+    saved = api.call("GET", "/api/v2/connections/lm_form")
+    assert json.loads(saved["extra"]) == json.loads(shown["extra"])
+
+    # The hook built from the stored connection (as a task's is) sends the token in the JSON body only.
+    seen = len(e2e_sandbox.received(api="legallymail", path="/api/info"))
+    stack.airflow("connections", "test", "lm_form")  # exits non-zero unless the hook's check passed
+    checks = e2e_sandbox.received(api="legallymail", path="/api/info")[seen:]
+    assert [entry["status"] for entry in checks] == [200]
+    assert "authorization" not in checks[0]["headers"]
+    assert checks[0]["json"]["token"] == token_digest(e2e_sandbox.legallymail_token)
+    # The form's test button, on the form as read back (the masked token is the stored one).
+    ok, message = api.test_connection(shown)
+    assert ok and message.startswith("Connected as"), message
+
+
+def test_the_test_button_on_a_connection_saved_with_the_masked_former_extra_says_what_to_change(
+    api: AirflowApi, e2e_sandbox: SandboxServer
+) -> None:
+    # What Save stored before the rename: the masker showed token_in_body as *** and the form saved that.
+    api.call("POST", "/api/v2/connections", json=ui_form("lm_masked", e2e_sandbox, token_in_body="***"))
+    ok, message = api.test_connection(api.call("GET", "/api/v2/connections/lm_masked"))
+    assert not ok
+    assert "extra 'token_in_body': '***' is the mask" in message
+    assert "set the extra 'credentials_in_body' (true or false)" in message

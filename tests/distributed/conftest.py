@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import AirflowApi
 from tests.airflow_e2e.stack import _interrupt
 from tests.distributed.dags.workload import ARCHIVE_QUEUE, DAG_ID, VERIFY_QUEUE

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.hosts import DistributedStack, Host
 from tests.distributed.services import LocalPostgres

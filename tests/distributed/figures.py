@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_legallymail.sandbox.server import SandboxServer
+    from legallymail_sandbox.server import SandboxServer
 
 
 def epoch(value: str) -> float:

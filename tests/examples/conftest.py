@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.waiting import poller
 from demo.examples import EXAMPLE_SPEED, EXAMPLES_FOLDER
 from demo.runs import parse_dags
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import DAGS_FOLDER
 from tests.integration.conftest import connect, waits
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.examples import EXAMPLES_FOLDER
 from demo.runs import read_run, summary_lines
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import run, states, xcom
 
 BATCH_PATH = "/api/batch/email/template"

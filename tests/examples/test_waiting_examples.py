@@ -17,10 +17,10 @@ import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.assets import run_with_asset_events
 from demo.runs import read_run, summary_lines
 from demo.watchers import Watchers, asset_watchers
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import run, states, xcom
 
 SIGNED = "legallymail://signatures/signed"

@@ -14,7 +14,7 @@ import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 
 Connect = Callable[..., None]
 

@@ -18,7 +18,7 @@ import pytest
 from airflow_provider_legallymail.exceptions import ConnectionFailedError, MailApiError, OutcomeUnknownError
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 
 KEY = "err-key/+=-1234"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from demo.tour import run_tour
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.conftest import Connect
 
 

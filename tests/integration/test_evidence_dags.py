@@ -16,8 +16,8 @@ import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
@@ -79,7 +79,8 @@ def test_read_delivered_signed_and_sms_archived_under_mapping_then_nothing_downl
 
     first_link = xcom(dag_run, "archive", "_link_EvidenceLink_0", map_index=0)
     assert first_link in listed and sandbox.legallymail_token not in first_link
-    assert xcom(dag_run, "archive", "_link_EvidenceLink_1", map_index=1) == signature.download_acta_url
+    assert xcom(dag_run, "archive", "_link_EvidenceLink_0", map_index=1) == signature.download_acta_url  # by name:
+    assert xcom(dag_run, "archive", "_link_EvidenceLink_1", map_index=1) == signature.download_original_url  # A < D
 
     before = downloads(sandbox, CERTS) + downloads(sandbox, "/dashboard/")
     assert before == len(listed) + 3  # the certificates, the original, the acta, the SMS certificate

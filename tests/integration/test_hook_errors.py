@@ -19,7 +19,7 @@ from airflow_provider_legallymail.exceptions import (
 )
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.conftest import Connect
 
 

@@ -7,9 +7,10 @@ import hashlib
 from pathlib import Path
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.conftest import Connect
 
 CONTRACT = render_pdf("Contract", ["Between the parties"])
@@ -138,8 +139,8 @@ def test_sms_delivered_and_failed(sandbox: SandboxServer, lm_hook: LegallyMailHo
     assert failed.status == SmsStatus.FAILED and failed.failed_at is not None
 
 
-def test_token_in_body_mode(sandbox: SandboxServer, connect: Connect) -> None:
-    connect(token_in_body=True)
+def test_credentials_in_body_mode(sandbox: SandboxServer, connect: Connect) -> None:
+    connect(credentials_in_body=True)
     hook = LegallyMailHook()
     tracking_id = hook.send_email("ana@example.com", "Body token", "<p>x</p>").tracking_id
     sandbox.advance(30)
@@ -149,4 +150,4 @@ def test_token_in_body_mode(sandbox: SandboxServer, connect: Connect) -> None:
     assert url is not None and hook.download(url).startswith(b"%PDF-")
     for entry in sandbox.received(path="/api/send") + sandbox.received(path="/api/email"):
         assert "authorization" not in entry["headers"]
-        assert entry["json"]["token"] == sandbox.legallymail_token
+        assert entry["json"]["token"] == token_digest(sandbox.legallymail_token)

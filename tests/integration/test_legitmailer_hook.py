@@ -8,7 +8,7 @@ import pytest
 
 from airflow_provider_legallymail.exceptions import NotFoundError, ValidationError
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 
 
 def test_test_connection_and_templates(lt_hook: LegitmailerHook) -> None:

@@ -20,7 +20,7 @@ from airflow_provider_legallymail.operators.legitmailer import (
     LegitmailerSendEmailOperator,
     TemplateBatchOperator,
 )
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("connect")

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db")

@@ -15,9 +15,9 @@ import pytest
 
 from airflow_provider_legallymail.delivery.lost_sends import find_email, find_signature
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 
 SPEED = 60.0
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.statuses import EmailStatus
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")

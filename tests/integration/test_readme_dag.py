@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 from tests.integration.conftest import Connect
 

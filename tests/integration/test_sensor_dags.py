@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.waiting import poller
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
@@ -82,12 +82,12 @@ def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
         certificates = [c["url"] for r in read["recipients"] for c in r["certificates"]]
         assert [link["url"] for link in links] == certificates  # each certificate the sensor saw, in order
         assert xcom(dag_run, f"read_{suffix}", key="_link_EvidenceLink_0") == certificates[0]  # as the UI shows
-        assert any(link["label"].startswith("read certificate, bob@example.com") for link in links)
+        assert any(link["label"].startswith("bob@example.com: read certificate") for link in links)
         signed = xcom(dag_run, f"signed_{suffix}")
         documents = next(iter(signed["documents"].values()))
         links = xcom(dag_run, f"signed_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
         assert {link["url"] for link in links} == {documents["original"], documents["acta"]}
-        assert any(link["label"].startswith("signature acta") for link in links)
+        assert any(link["label"].startswith("Audit trail (acta)") for link in links)
         sms_links = xcom(dag_run, f"sms_{suffix}", key=EVIDENCE_LINKS_XCOM_KEY)
         sms_result = xcom(dag_run, f"sms_{suffix}")
         assert [link["url"] for link in sms_links] == [c["url"] for c in sms_result["recipients"][0]["certificates"]]

@@ -1,12 +1,15 @@
-"""What ``make dist`` ships: the wheel and sdist a user installs, built the way ``make dist`` builds them.
+"""What ``make dist`` ships: the wheels and sdists a user installs, built the way ``make dist`` builds them.
 
-``uv build`` writes the sdist, then builds the wheel from that sdist, so a file the sdist forgets breaks
-the wheel here. The build runs offline: ``make test`` has already built the project with hatchling
-(``uv sync`` installs it editable), so hatchling is in uv's cache.
+Two distributions: the provider, and the sandbox (``sandbox/``, a uv workspace member) that emulates both
+APIs and carries the pytest plugin and the ``legallymail-sandbox`` command; a production worker installs
+the provider alone. ``uv build`` writes each sdist, then builds the wheel from that sdist, so a file an sdist
+forgets breaks its wheel here. The build runs offline: ``make test`` has already built both projects with
+hatchling (``uv sync`` installs them editable), so hatchling is in uv's cache.
 """
 
 from __future__ import annotations
 
+import ast
 import configparser
 import fnmatch
 import json
@@ -25,6 +28,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 import airflow_provider_legallymail
+import legallymail_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "airflow_provider_legallymail"
@@ -32,6 +36,10 @@ DISTRIBUTION = "airflow-provider-legallymail"
 VERSION = airflow_provider_legallymail.__version__
 REPO_URL = "https://github.com/legallymail/airflow-provider-legallymail"
 DIST_INFO = f"{PACKAGE}-{VERSION}.dist-info"
+SANDBOX = "legallymail_sandbox"
+SANDBOX_DISTRIBUTION = "legallymail-sandbox"
+SANDBOX_VERSION = legallymail_sandbox.__version__
+SANDBOX_DIST_INFO = f"{SANDBOX}-{SANDBOX_VERSION}.dist-info"
 
 
 def _uv() -> str:
@@ -53,26 +61,38 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 class Built:
     wheel: Path
     sdist: Path
+    sandbox_wheel: Path
+    sandbox_sdist: Path
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     out = tmp_path_factory.mktemp("dist")
-    _run(_uv(), "build", "--offline", "--python", sys.executable, "--out-dir", out, REPO, cwd=out)
+    # As `make dist`: every package of the workspace, each wheel from its sdist.
+    _run(_uv(), "build", "--all-packages", "--offline", "--python", sys.executable, "--out-dir", out, cwd=REPO)
     wheels, sdists = sorted(out.glob("*.whl")), sorted(out.glob("*.tar.gz"))
-    assert [w.name for w in wheels] == [f"{PACKAGE}-{VERSION}-py3-none-any.whl"]
-    assert [s.name for s in sdists] == [f"{PACKAGE}-{VERSION}.tar.gz"]
-    return Built(wheel=wheels[0], sdist=sdists[0])
+    assert [w.name for w in wheels] == [
+        f"{PACKAGE}-{VERSION}-py3-none-any.whl",
+        f"{SANDBOX}-{SANDBOX_VERSION}-py3-none-any.whl",
+    ]
+    assert [s.name for s in sdists] == [f"{PACKAGE}-{VERSION}.tar.gz", f"{SANDBOX}-{SANDBOX_VERSION}.tar.gz"]
+    return Built(wheel=wheels[0], sdist=sdists[0], sandbox_wheel=wheels[1], sandbox_sdist=sdists[1])
 
 
-def _wheel_names(built: Built) -> list[str]:
-    with zipfile.ZipFile(built.wheel) as wheel:
+def _wheel_names(built: Built, wheel_path: Path | None = None) -> list[str]:
+    with zipfile.ZipFile(wheel_path or built.wheel) as wheel:
         return wheel.namelist()
 
 
-def _wheel_text(built: Built, name: str) -> str:
-    with zipfile.ZipFile(built.wheel) as wheel:
+def _wheel_text(built: Built, name: str, wheel_path: Path | None = None) -> str:
+    with zipfile.ZipFile(wheel_path or built.wheel) as wheel:
         return wheel.read(name).decode("utf-8")
+
+
+def _entry_points(built: Built, wheel_path: Path, dist_info: str) -> configparser.ConfigParser:
+    entry_points = configparser.ConfigParser()
+    entry_points.read_string(_wheel_text(built, f"{dist_info}/entry_points.txt", wheel_path))
+    return entry_points
 
 
 def _metadata(text: str) -> Message:
@@ -104,12 +124,26 @@ def _source_files(directory: str) -> set[str]:
     }
 
 
-def test_wheel_ships_every_module_of_the_package_and_py_typed_but_not_the_tests(built: Built) -> None:
+def test_wheel_ships_every_module_of_the_package_and_py_typed_but_not_the_tests_nor_the_sandbox(
+    built: Built,
+) -> None:
     names = _wheel_names(built)
     assert f"{PACKAGE}/py.typed" in names  # mypy users type-check against the installed package
     assert _source_files(PACKAGE) <= set(names)
     tops = {PurePosixPath(n).parts[0] for n in names}
-    assert tops == {PACKAGE, DIST_INFO}, "tests/, demo/ and bench/ must not be installed into site-packages"
+    assert tops == {PACKAGE, DIST_INFO}, "tests/, demo/, bench/ and the sandbox must not be installed with it"
+    assert [n for n in names if "sandbox" in n] == []
+
+
+def test_the_sandbox_wheel_ships_its_package_alone_with_py_typed_and_the_license(built: Built) -> None:
+    names = _wheel_names(built, built.sandbox_wheel)
+    package_files = {f"{SANDBOX}/{p.relative_to(REPO / 'sandbox' / SANDBOX).as_posix()}" for p in _sandbox_files()}
+    assert package_files <= set(names)
+    assert f"{SANDBOX}/py.typed" in names and f"{SANDBOX}/pytest_plugin.py" in names
+    assert {PurePosixPath(n).parts[0] for n in names} == {SANDBOX, SANDBOX_DIST_INFO}
+    for name in ("LICENSE", "NOTICE"):
+        shipped = _wheel_text(built, f"{SANDBOX_DIST_INFO}/licenses/{name}", built.sandbox_wheel)
+        assert shipped == (REPO / name).read_text(encoding="utf-8"), f"sandbox/{name} differs from the root's"
 
 
 def test_wheel_carries_the_license_and_notice_in_its_dist_info(built: Built) -> None:
@@ -121,13 +155,53 @@ def test_wheel_carries_the_license_and_notice_in_its_dist_info(built: Built) -> 
     assert _wheel_text(built, f"{DIST_INFO}/licenses/NOTICE") == (REPO / "NOTICE").read_text(encoding="utf-8")
 
 
-def test_wheel_registers_the_provider_and_the_sandbox_command(built: Built) -> None:
-    entry_points = configparser.ConfigParser()
-    entry_points.read_string(_wheel_text(built, f"{DIST_INFO}/entry_points.txt"))
+def test_wheel_registers_the_provider_and_the_archive_check_but_nothing_of_the_sandbox(built: Built) -> None:
+    entry_points = _entry_points(built, built.wheel, DIST_INFO)
     assert dict(entry_points["apache_airflow_provider"]) == {
         "provider_info": f"{PACKAGE}.get_provider_info:get_provider_info"
     }
-    assert entry_points["console_scripts"]["legallymail-sandbox"] == f"{PACKAGE}.sandbox.cli:main"
+    assert dict(entry_points["console_scripts"]) == {"legallymail-verify-archive": f"{PACKAGE}.evidence.verify:main"}
+    assert set(entry_points.sections()) == {"apache_airflow_provider", "console_scripts"}  # no pytest11
+    requires = _metadata(_wheel_text(built, f"{DIST_INFO}/METADATA")).get_all("Requires-Dist", [])
+    assert [r for r in requires if r.startswith(("fastapi", "uvicorn", "starlette", SANDBOX_DISTRIBUTION))] == []
+
+
+def test_the_sandbox_wheel_registers_its_pytest_plugin_and_its_command(built: Built) -> None:
+    entry_points = _entry_points(built, built.sandbox_wheel, SANDBOX_DIST_INFO)
+    assert dict(entry_points["pytest11"]) == {"legallymail_sandbox": f"{SANDBOX}.pytest_plugin"}
+    assert dict(entry_points["console_scripts"]) == {"legallymail-sandbox": f"{SANDBOX}.cli:main"}
+
+
+def _sandbox_files() -> list[Path]:
+    return sorted(p for p in (REPO / "sandbox" / SANDBOX).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _third_party_imports() -> set[str]:
+    """The top-level modules the sandbox's code imports from outside itself and the standard library."""
+    found: set[str] = set()
+    for path in _sandbox_files():
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+    return {name for name in found if name not in sys.stdlib_module_names and name not in ("__future__", SANDBOX)}
+
+
+def test_the_sandbox_declares_every_dependency_it_imports_and_the_provider_it_shares_the_vocabulary_with(
+    built: Built,
+) -> None:
+    meta = _metadata(_wheel_text(built, f"{SANDBOX_DIST_INFO}/METADATA", built.sandbox_wheel))
+    assert (meta["Name"], meta["Version"], meta["Requires-Python"]) == (SANDBOX_DISTRIBUTION, SANDBOX_VERSION, ">=3.10")
+    assert meta["License-Expression"] == "Apache-2.0"
+    requires = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower(): r for r in meta.get_all("Requires-Dist", [])}
+    assert requires[DISTRIBUTION] == f"{DISTRIBUTION}>={VERSION}"
+    # pytest imports the plugin, so pytest is there whenever the plugin is; the rest must be declared.
+    imported = {name.replace("_", "-") for name in _third_party_imports() - {"pytest"}}
+    assert imported == {DISTRIBUTION, "fastapi", "starlette", "uvicorn", "requests"}
+    assert imported <= set(requires), sorted(imported - set(requires))
 
 
 def test_wheel_metadata_has_the_license_urls_and_the_readme_as_description(built: Built) -> None:
@@ -154,9 +228,11 @@ def test_readme_install_commands_name_the_wheel_that_is_built(built: Built) -> N
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     patterns = re.findall(r"dist/(\S+?\.whl)", readme)
     assert patterns, "the README says how to install the built wheel"
+    wheels = (built.wheel.name, built.sandbox_wheel.name)
     for pattern in patterns:
         wheel_glob = pattern.replace("<version>", "*")
-        assert fnmatch.fnmatchcase(built.wheel.name, wheel_glob), (pattern, built.wheel.name)
+        assert [w for w in wheels if fnmatch.fnmatchcase(w, wheel_glob)], (pattern, wheels)
+    assert any(fnmatch.fnmatchcase(built.sandbox_wheel.name, p.replace("<version>", "*")) for p in patterns)
 
 
 def test_sdist_carries_the_test_suite_the_docs_and_the_license(built: Built) -> None:
@@ -165,7 +241,7 @@ def test_sdist_carries_the_test_suite_the_docs_and_the_license(built: Built) -> 
         assert name in members, name
     # The suite runs from an unpacked sdist: the tests and what they import or run (the package, demo/, the
     # example DAGs with their CSV and HTML files).
-    for directory in ("tests", "demo", "example_dags", PACKAGE):
+    for directory in ("tests", "demo", "example_dags", PACKAGE, "sandbox"):
         missing = _source_files(directory) - set(members)
         assert not missing, f"missing from the sdist: {sorted(missing)}"
     leaked = [n for n in members if {".venv", ".tools", "__pycache__", ".git"} & set(PurePosixPath(n).parts)]
@@ -233,4 +309,12 @@ def test_wheel_installs_into_a_fresh_venv_and_airflow_finds_the_provider(built: 
     assert installed["licenses"] == [f"{DIST_INFO}/licenses/LICENSE", f"{DIST_INFO}/licenses/NOTICE"]
     assert installed["provider"] == {"package-name": DISTRIBUTION, "versions": [VERSION]}
     assert installed["named"] > 5 and installed["not_found"] == [], installed
+    assert not (venv / "bin" / "legallymail-sandbox").exists()  # the emulator is a distribution of its own
+    assert (venv / "bin" / "legallymail-verify-archive").is_file()
+    # The sandbox beside it: its command and the plugin pytest would load.
+    _run(
+        uv, "pip", "install", "--quiet", "--offline", "--no-deps", "--python", python, built.sandbox_wheel, cwd=tmp_path
+    )
+    plugin = 'import importlib.metadata as md; print([e.value for e in md.entry_points(group="pytest11")])'
+    assert _run(python, "-c", plugin, cwd=tmp_path).stdout.strip() == f"['{SANDBOX}.pytest_plugin']"
     assert (venv / "bin" / "legallymail-sandbox").is_file()

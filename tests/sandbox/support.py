@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
 
 
 class Api:

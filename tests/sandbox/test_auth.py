@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, lm_error, lt_error, send_email
 
 MESSAGE = {"recipient": "ana@example.com", "subject": "s", "message": "m"}

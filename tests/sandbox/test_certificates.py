@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, get_email, lm_api, lm_error, send_email
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 
 import pytest
 import requests
 
-from airflow_provider_legallymail.sandbox import cli
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox import cli
+from legallymail_sandbox.server import SandboxServer
 
-LAUNCH = "from airflow_provider_legallymail.sandbox.cli import main; raise SystemExit(main())"
+LAUNCH = "from legallymail_sandbox.cli import main; raise SystemExit(main())"
 
 
 def test_serves_until_interrupted() -> None:
@@ -121,3 +122,19 @@ def test_a_scaled_rate_window_is_carried_by_the_printed_connections(form: str, m
         assert settings.rate_window == window
         assert (LegallyMailHook().get_conn().budget.window, settings.requests_per_minute) == (window, 10)
         assert ("rate_window" in " ".join(exports)) == (window != 60.0)
+
+
+def test_a_taken_port_is_named_with_the_way_out_and_no_traceback() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCH, "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"legallymail-sandbox: port {port} on 127.0.0.1 is taken (another sandbox, or another server, listens "
+        "there); choose another with --port N, or --port 0 for any free port\n"
+    )
+    assert "LegallyMail sandbox:" not in done.stdout  # no banner for a server that is not there

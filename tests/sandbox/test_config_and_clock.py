@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.clock import SandboxClock, lm_date, lt_date
-from airflow_provider_legallymail.sandbox.config import SandboxConfig
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.clock import SandboxClock, lm_date, lt_date
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import lm_api, lm_error, lt_api
 
 JUNE_26_2019_05_11_47 = 1561525907.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, lt_error
 
 NEWSLETTER = "/api/contactlist/bmV3c2xldHRlcg"

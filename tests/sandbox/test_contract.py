@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests import api_examples as ex
 from tests.sandbox.contract import assert_conforms, conforms
 from tests.sandbox.support import Api

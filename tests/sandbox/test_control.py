@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.config import SandboxConfig
+from legallymail_sandbox.middleware import token_digest
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, send_email
 
 
@@ -37,7 +41,7 @@ def test_request_log_records_everything_in_order(sandbox: SandboxServer, lm: Api
     ]
     first = log[0]
     assert first["json"] == {"recipient": "ana@example.com", "subject": "Hello", "message": "<p>Hi</p>"}
-    assert first["headers"]["authorization"] == f"Bearer {sandbox.legallymail_token}"
+    assert first["headers"]["authorization"] == f"Bearer {token_digest(sandbox.legallymail_token)}"
     assert first["client_ip"] == "127.0.0.1"
     assert log[1]["query"] == {"limit": "2"}
     assert [r["path"] for r in sandbox.received(api="legallymail", method="GET")] == ["/api/emails", "/api/info"]
@@ -65,3 +69,36 @@ def test_control_api_is_not_logged_nor_limited(sandbox: SandboxServer) -> None:
     for _ in range(5):
         sandbox.clock()
     assert sandbox.received() == []
+
+
+def test_the_request_log_and_its_db_file_keep_a_digest_of_each_token_never_the_token(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.db"
+    refused = ["wrong-token-in-header", "wrong-token-bare", "wrong-token-in-body", "wrong-token-in-query"]
+    with SandboxServer(SandboxConfig(rate_limit=0, db_path=str(db))) as server:
+        info, token = f"{server.legallymail_url}/api/info", server.legallymail_token
+        assert requests.get(info, headers={"Authorization": f"Bearer {refused[0]}"}, timeout=5).status_code == 401
+        assert requests.get(info, headers={"Authorization": refused[1]}, timeout=5).status_code == 401
+        assert requests.get(info, json={"token": refused[2]}, timeout=5).status_code == 401
+        assert requests.get(info, params={"token": refused[3]}, timeout=5).status_code == 401
+        assert requests.get(info, json={"token": token}, timeout=5).ok
+        assert (
+            requests.get(
+                f"{server.legitmailer_url}/api/template/list", headers={"Authorization": f"Bearer {token}"}, timeout=5
+            ).status_code
+            == 401
+        )
+        answer = requests.get(f"{server.url}/_sandbox/requests", timeout=5)
+        log = server.received()
+    assert [(r["headers"].get("authorization"), r["json"], r["query"]) for r in log] == [
+        (f"Bearer {token_digest(refused[0])}", None, {}),
+        (token_digest(refused[1]), None, {}),
+        (None, {"token": token_digest(refused[2])}, {}),
+        (None, None, {"token": token_digest(refused[3])}),
+        (None, {"token": token_digest(token)}, {}),
+        (f"Bearer {token_digest(token)}", None, {}),
+    ]
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())  # the file, and a journal if any
+    for secret in [*refused, token]:
+        assert secret not in answer.text
+        assert secret.encode() not in stored
+    assert token_digest(refused[0]).encode() in stored  # the file does keep the log

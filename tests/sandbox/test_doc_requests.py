@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests import api_examples as ex
 from tests.sandbox import doc_requests as doc
 from tests.sandbox.contract import assert_conforms, conforms

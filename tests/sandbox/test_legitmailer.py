@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, lt_error
 
 PLAIN = {"fromAddress": "info@example.com", "toAddress": "ana@example.com", "subject": "hello", "body": "FYI"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, get_email, lm_error, request_signature, send_email
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_provider_legallymail.sandbox.pdf import render_pdf
+from legallymail_sandbox.pdf import render_pdf
 
 
 def test_pdf_structure_is_valid() -> None:

@@ -7,8 +7,8 @@ import hashlib
 
 import requests
 
-from airflow_provider_legallymail.sandbox.legallymail.sending import OUTCOME_TAGS
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.legallymail.sending import OUTCOME_TAGS
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail import limits
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, b64, get_signature, lm_error, request_signature, sample_pdf
 
 WEEK = 7 * 24 * 3600

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, lm_error
 
 

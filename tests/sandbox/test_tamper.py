@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from airflow_provider_legallymail.sandbox.faults import FaultSpecError, parse_fault
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.faults import FaultSpecError, parse_fault
+from legallymail_sandbox.server import SandboxServer
 from tests.sandbox.support import Api, get_email, send_email
 
 

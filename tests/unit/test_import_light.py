@@ -22,5 +22,5 @@ def test_importing_hooks_operators_and_notifiers_loads_neither_requests_nor_the_
     out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
     assert "airflow_provider_legallymail.hooks.legallymail" in loaded
-    for heavy in ("requests", "urllib3", "fastapi", "uvicorn", "airflow_provider_legallymail.sandbox"):
+    for heavy in ("requests", "urllib3", "fastapi", "uvicorn", "legallymail_sandbox"):
         assert heavy not in loaded

@@ -1,8 +1,9 @@
 """Imports follow the layers: operators, sensors, triggers, notifications -> domain logic -> hooks -> client.
 
 A newcomer can rely on the direction: nothing in a lower layer imports a higher one (not even lazily or
-for type checking), the sandbox uses only the shared vocabulary, and DAG files that use only Legitmailer
-never load the LegallyMail hook.
+for type checking), the sandbox (the distribution ``legallymail_sandbox``) uses only the provider's shared
+vocabulary while the provider never imports it, and DAG files that use only Legitmailer never load the
+LegallyMail hook.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from pathlib import Path
 import pytest
 
 import airflow_provider_legallymail
+import legallymail_sandbox
 
 PACKAGE = Path(airflow_provider_legallymail.__file__).parent
 NAME = "airflow_provider_legallymail"
+SANDBOX = Path(legallymail_sandbox.__file__).parent
+SANDBOX_NAME = "legallymail_sandbox"
 
 # The layer of each folder of the package; a module may import its own layer and lower ones. The root
 # modules (exceptions, statuses, limits, validation, storage, ...) are the vocabulary, layer 0.
@@ -44,24 +48,36 @@ def _part(module: str) -> str:
     return head if (PACKAGE / head).is_dir() else ""
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
-    """Every import of this package in ``path``: top level, inside functions and under TYPE_CHECKING."""
+def _imports(path: Path, name: str = NAME) -> list[tuple[int, str]]:
+    """Every import of package ``name`` in ``path``: top level, inside functions and under TYPE_CHECKING."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(NAME):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(name):
             found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names if alias.name.startswith(NAME)]
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.startswith(name)]
     return found
 
 
-def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+def _modules(package: Path = PACKAGE) -> list[Path]:
+    return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def test_every_folder_of_the_package_has_a_layer() -> None:
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders - {"sandbox"} <= set(LAYERS), "add new folders to LAYERS"
+    assert folders <= set(LAYERS), "add new folders to LAYERS"
+
+
+def test_the_provider_never_imports_the_sandbox() -> None:
+    """Production code must not need the emulator: a worker installs the provider alone."""
+    wrong = [f"{p.relative_to(PACKAGE)}:{line}" for p in _modules() for line, _ in _imports(p, SANDBOX_NAME)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", _modules(SANDBOX), ids=lambda p: str(p.relative_to(SANDBOX)))
+def test_the_sandbox_imports_only_the_providers_vocabulary(path: Path) -> None:
+    wrong = [f"line {line}: {imported}" for line, imported in _imports(path) if _part(imported) != ""]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -71,13 +87,7 @@ def test_no_module_imports_a_higher_layer(path: Path) -> None:
     wrong = []
     for line, imported in _imports(path):
         target = _part(imported)
-        if part == "sandbox":  # the emulator shares the vocabulary and nothing else
-            allowed = target in ("", "sandbox")
-        elif target == "sandbox":
-            allowed = False
-        else:
-            allowed = LAYERS.get(target, VOCABULARY) <= LAYERS.get(part, VOCABULARY)
-        if not allowed:
+        if LAYERS.get(target, VOCABULARY) > LAYERS.get(part, VOCABULARY):
             wrong.append(f"line {line}: {imported}")
     assert wrong == [], f"{module} ({part or 'vocabulary'}) imports a higher layer"
 
@@ -111,6 +121,6 @@ def test_legitmailer_code_never_loads_the_legallymail_hook() -> None:
 def test_a_dag_file_importing_the_legitmailer_operators_loads_nothing_heavy() -> None:
     loaded = _loaded_by("import airflow_provider_legallymail.operators.legitmailer")
     assert f"{NAME}.operators.legitmailer" in loaded
-    heavy = ("requests", "urllib3", "sqlite3", "fastapi", "uvicorn", f"{NAME}.sandbox", f"{NAME}.hooks.legitmailer")
+    heavy = ("requests", "urllib3", "sqlite3", "fastapi", "uvicorn", SANDBOX_NAME, f"{NAME}.hooks.legitmailer")
     assert [name for name in loaded if name.startswith(heavy)] == []
     assert f"{NAME}.legitmailer.template_batches" not in loaded

@@ -48,7 +48,7 @@ def test_connection_form_declares_token_host_and_every_extra() -> None:
     for name in ("timeout", "max_retries", "requests_per_minute", "rate_window", "timezone"):
         assert name in lm["conn-fields"]
         assert name in lt["conn-fields"]
-    assert "token_in_body" in lm["conn-fields"]
+    assert "credentials_in_body" in lm["conn-fields"]
     assert lm["conn-fields"]["requests_per_minute"]["schema"]["default"] == 10
     assert lt["conn-fields"]["requests_per_minute"]["schema"]["default"] == 0
 
@@ -86,3 +86,18 @@ def test_evidence_settings_are_declared_and_read_through_airflow_config(monkeypa
     assert configured_flag("evidence_path_shared") is False
     monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__EVIDENCE_PATH_SHARED", "True")
     assert configured_flag("evidence_path_shared") is True
+
+
+def test_no_connection_form_field_is_named_like_a_secret() -> None:
+    """Airflow's secrets masker hides every field whose name contains one of its words (``token``...): the UI
+    form would show such an extra as ``***`` and Save would store the mask as its value."""
+    import airflow.settings  # noqa: F401  (configures the masker from [core], as the api-server does)
+    from airflow._shared.secrets_masker import DEFAULT_SENSITIVE_FIELDS, should_hide_value_for_key
+
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+
+    assert should_hide_value_for_key("token_in_body")  # the trap the former name fell into
+    for connection in get_provider_info()["connection-types"]:
+        for name in connection["conn-fields"]:
+            assert not [word for word in DEFAULT_SENSITIVE_FIELDS if word in name], name
+            assert not should_hide_value_for_key(name), name

@@ -1,3 +1,1 @@
-"""A user's rootdir conftest: the sandbox's pytest plugin and nothing else."""
-
-pytest_plugins = ["airflow_provider_legallymail.sandbox.pytest_plugin"]
+"""A user's rootdir conftest: nothing; installing legallymail-sandbox enables its pytest plugin (entry point)."""

@@ -9,7 +9,7 @@ import os
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
+from legallymail_sandbox.server import SandboxServer
 
 CONNECTIONS = ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "AIRFLOW_CONN_LEGITMAILER_DEFAULT")
 BEFORE = {name: os.environ.get(name) for name in CONNECTIONS}

@@ -48,10 +48,10 @@ def test_token_never_in_logs_or_errors_even_when_the_api_echoes_it(
     assert TOKEN not in repr(hook.settings)
 
 
-def test_token_in_body_is_scrubbed_from_an_error_that_echoes_the_request(
+def test_credentials_in_body_is_scrubbed_from_an_error_that_echoes_the_request(
     monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_BODY", conn_json("legallymail", LM_URL, token_in_body=True))
+    monkeypatch.setenv("AIRFLOW_CONN_BODY", conn_json("legallymail", LM_URL, credentials_in_body=True))
     with rm.Mocker() as m:
         m.post(f"{LM_URL}/api/sms/send", status_code=400, text=f'{{"bad request": {{"token": "{TOKEN}"}}}}')
         with pytest.raises(MailApiError) as info:

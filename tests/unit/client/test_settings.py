@@ -32,7 +32,7 @@ def test_legitmailer_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_uri_form_with_string_extras(monkeypatch: pytest.MonkeyPatch) -> None:
     uri = (
         f"legallymail://:{TOKEN}@api.example.com:8443/?timeout=5&max_retries=1&requests_per_minute=0"
-        "&timezone=UTC&token_in_body=true&max_recipients=20"
+        "&timezone=UTC&credentials_in_body=true&max_recipients=20"
     )
     monkeypatch.setenv("AIRFLOW_CONN_FROM_URI", uri)
     settings = LegallyMailHook("from_uri").settings
@@ -65,6 +65,7 @@ def test_schema_field_selects_http_for_loopback(monkeypatch: pytest.MonkeyPatch)
         ({"max_retries": 1.5}, "extra 'max_retries': 1.5 is not a whole number"),
         ({"requests_per_minute": "ten"}, "extra 'requests_per_minute'"),
         ({"timezone": "Mars/Olympus"}, "extra 'timezone': 'Mars/Olympus' is not a known"),
+        ({"credentials_in_body": "maybe"}, "extra 'credentials_in_body'"),
         ({"token_in_body": "maybe"}, "extra 'token_in_body'"),
         ({"max_recipients": 0}, "extra 'max_recipients'"),
         ({"rate_window": 0}, "extra 'rate_window': 0 is below the minimum"),
@@ -76,10 +77,38 @@ def test_bad_extras_name_the_extra(monkeypatch: pytest.MonkeyPatch, extra: dict[
         LegallyMailHook("bad").get_conn()
 
 
-def test_token_in_body_is_legallymail_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_BAD", conn_json("legitmailer", "https://app.legitmailer.com", token_in_body=True))
-    with pytest.raises(ConfigurationError, match="token_in_body"):
+def test_credentials_in_body_is_legallymail_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    lt_url = "https://app.legitmailer.com"
+    monkeypatch.setenv("AIRFLOW_CONN_BAD", conn_json("legitmailer", lt_url, credentials_in_body=True))
+    with pytest.raises(ConfigurationError, match="extra 'credentials_in_body': not supported by legitmailer"):
         LegitmailerHook("bad").get_conn()
+
+
+@pytest.mark.parametrize(("legacy", "expected"), [(True, True), ("true", True), (False, False), ("off", False)])
+def test_the_former_name_token_in_body_is_still_read(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, legacy: object, expected: bool
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_OLD", conn_json("legallymail", "https://legallymail.com", token_in_body=legacy))
+    with caplog.at_level("WARNING"):
+        assert LegallyMailHook("old").settings.token_in_body is expected
+    assert "rename it to 'credentials_in_body'" in caplog.text
+
+
+def test_the_new_name_wins_over_the_former_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    both = conn_json("legallymail", "https://legallymail.com", credentials_in_body=False, token_in_body="***")
+    monkeypatch.setenv("AIRFLOW_CONN_BOTH", both)
+    assert LegallyMailHook("both").settings.token_in_body is False
+
+
+def test_a_masked_token_in_body_saved_by_the_ui_form_is_an_error_that_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_SAVED", conn_json("legallymail", "https://legallymail.com", token_in_body="***"))
+    with pytest.raises(ConfigurationError) as raised:
+        LegallyMailHook("saved").get_conn()
+    message = str(raised.value)
+    assert "extra 'token_in_body': '***' is the mask" in message
+    assert "set the extra 'credentials_in_body' (true or false)" in message
 
 
 def test_missing_token_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:

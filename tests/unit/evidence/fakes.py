@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 import requests_mock as rm
 
@@ -54,15 +55,17 @@ class FakeApi:
         self.m.get(f"{LM_URL}/api/email?tracking_id={body['email']['tracking_id']}", json=body)
         return body
 
-    def signature(self, status: str = "signed") -> dict[str, Any]:
+    def signature(self, status: str = "signed", uuid: str = UUID) -> dict[str, Any]:
         body = copy.deepcopy(ex.LM_SIGNATURE)
         data = body["data"]
+        data["uuid"] = uuid
         data["status"] = status
-        data["download_original_url"] = f"{LM_URL}/dashboard/electronic-signature/download-original/{UUID}"
-        data["download_acta_url"] = f"{LM_URL}/dashboard/electronic-signature/download-acta/{UUID}"
-        data["document_hash"] = self._file(data["download_original_url"], "original")
-        data["signed_document_hash"] = self._file(data["download_acta_url"], "acta") if status == "signed" else None
-        self.m.get(f"{LM_URL}/api/signature?uuid={UUID}", json=body)
+        data["download_original_url"] = f"{LM_URL}/dashboard/electronic-signature/download-original/{quote(uuid)}"
+        data["download_acta_url"] = f"{LM_URL}/dashboard/electronic-signature/download-acta/{quote(uuid)}"
+        data["document_hash"] = self._file(data["download_original_url"], f"original {uuid}")
+        acta = self._file(data["download_acta_url"], f"acta {uuid}") if status == "signed" else None
+        data["signed_document_hash"] = acta
+        self.m.get(f"{LM_URL}/api/signature?uuid={quote(uuid, safe='')}", json=body)
         return body
 
     def sms(self, status: str = "delivered") -> dict[str, Any]:

@@ -193,11 +193,11 @@ def test_success_false_in_a_200_is_an_error(hook: LegallyMailHook) -> None:
             hook.get_account_info()
 
 
-def test_token_in_body_mode_moves_the_token_out_of_headers(monkeypatch: pytest.MonkeyPatch, sleeps: Any) -> None:
+def test_credentials_in_body_mode_moves_the_token_out_of_headers(monkeypatch: pytest.MonkeyPatch, sleeps: Any) -> None:
     from tests.conftest import conn_json
 
     monkeypatch.setenv(
-        "AIRFLOW_CONN_LM_BODY", conn_json("legallymail", LM_URL, token_in_body=True, requests_per_minute=0)
+        "AIRFLOW_CONN_LM_BODY", conn_json("legallymail", LM_URL, credentials_in_body=True, requests_per_minute=0)
     )
     hook = LegallyMailHook(legallymail_conn_id="lm_body")
     with rm.Mocker() as m:

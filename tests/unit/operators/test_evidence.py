@@ -196,8 +196,8 @@ def test_links_list_every_file_seen_with_the_api_url_and_never_the_token(
         result = archive(tmp_path, ctx=ctx)
     links = ctx["ti"].xcom[EVIDENCE_LINKS_XCOM_KEY]
     assert [entry["label"] for entry in links] == [
-        f"read certificate, recipient1@example.com ({EMAIL_ID})",
-        f"delivered certificate, recipient2@example.com ({EMAIL_ID})",
+        f"recipient1@example.com: read certificate ({EMAIL_ID})",
+        f"recipient2@example.com: delivered certificate ({EMAIL_ID})",
     ]
     assert links[0]["url"] == cert["pdf_download_url"].replace(f"&token={TOKEN}", "")
     from airflow.sdk.execution_time import xcom

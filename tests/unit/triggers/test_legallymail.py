@@ -14,11 +14,11 @@ import pytest
 from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 from airflow_provider_legallymail.waiting import poller
 from airflow_provider_legallymail.waiting.targets import wait_spec
 from demo.watchers import rebuilt
+from legallymail_sandbox.server import SandboxServer
 
 SPEED = 120.0  # sandbox seconds per real second: a read (30 s) arrives in 0.25 s
 
@@ -134,7 +134,7 @@ def test_many_waits_share_one_poller_stay_under_the_budget_and_never_block_the_l
 
 
 def _pdf() -> bytes:
-    from airflow_provider_legallymail.sandbox.pdf import render_pdf
+    from legallymail_sandbox.pdf import render_pdf
 
     return render_pdf("Contract", ["Sign here"])
 

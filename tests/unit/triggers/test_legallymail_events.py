@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.sandbox.server import SandboxServer
 from airflow_provider_legallymail.triggers.legallymail import (
     CertifiedEmailEventTrigger,
     LegallyMailWaitTrigger,
@@ -19,6 +18,7 @@ from airflow_provider_legallymail.triggers.legallymail import (
 from airflow_provider_legallymail.waiting import poller
 from airflow_provider_legallymail.waiting.targets import wait_spec
 from demo.watchers import rebuilt
+from legallymail_sandbox.server import SandboxServer
 from tests.integration.test_event_triggers import collect, contract
 
 SPEED = 120.0
@@ -128,3 +128,57 @@ def test_many_watchers_and_waits_together_stay_inside_the_budget(
     seen = fast.received(api="legallymail", method="GET")
     assert [r for r in seen if r["status"] == 429] == []
     assert any(r["path"] == "/api/emails" for r in seen) and any(r["path"] == "/api/signatures" for r in seen)
+
+
+def test_what_a_new_watcher_finds_delivered_is_history_for_every_kind_and_only_later_outcomes_run(
+    fast: SandboxServer, tmp_path: Path
+) -> None:
+    hook = LegallyMailHook()
+    fast.set_speed(0)  # the sandbox's clock stands still until the watcher has taken its baseline
+    single = hook.send_email(["solo@example.com"], "S", "<p>x</p>").tracking_id
+    group = hook.send_email(["g1@example.com", "g2@example.com"], "G", "<p>x</p>").tracking_id
+    fast.advance(10)  # both delivered (5 s), neither read yet (30 s): before the watcher starts
+    watcher = CertifiedEmailEventTrigger(statuses=["delivered", "read"], **kwargs(tmp_path))
+    expected = {(single, "read"), (group, "read")}
+
+    def read_now() -> None:
+        fast.advance(60)  # both read: after the watcher started
+
+    got = asyncio.run(collect([watcher], lambda got: {(p["id"], p["status"]) for p in got} >= expected, read_now))
+    assert sorted((p["id"], p["status"]) for p in got) == sorted(expected)  # no "delivered": that was history
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_signatures_the_operator_sent_and_signed_after_the_watcher_started_are_all_announced(
+    fast: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.dag_runs import load_dag, run, states
+
+    pdf = tmp_path / "contract.pdf"
+    pdf.write_bytes(b"%PDF-1.4\ncontract\n%%EOF")
+    fast.set_speed(0)  # nothing is signed until the watcher has made its first request
+    ledger = tmp_path / "ledger"
+    signers = [[{"name": f"S{i}", "email": f"s{i}@example.com"}] for i in range(14)]
+    dag = load_dag(
+        "fourteen",
+        f"""
+        with DAG("fourteen", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            SignatureRequestOperator.partial(task_id="sign", document="file://{pdf}", ledger_path="{ledger}").expand(
+                signers={signers!r}
+            )
+        """,
+    )
+    dag_run = run(dag)
+    assert set(states(dag_run).values()) == {("success", 1)}
+    for name, value in fast.connection_env(requests_per_minute=10).items():
+        monkeypatch.setenv(name, value)  # the watcher reads its 15 items at the API's 10 requests per minute
+    fast.set_rate_limit(10, 60.0 / SPEED)
+    watcher = SignatureEventTrigger(statuses=["signed"], **kwargs(tmp_path))
+
+    def sign_all() -> None:
+        fast.set_speed(SPEED)
+        fast.advance(120)  # every request is signed 60 s after it was sent
+
+    got = asyncio.run(collect([watcher], lambda got: len(got) >= 14, sign_all))
+    fast.set_rate_limit(0)
+    assert len({p["id"] for p in got}) == len(got) == 14

@@ -136,3 +136,44 @@ def test_sms_decisions() -> None:
     assert decide(wait, {"s1": sms("sent")}, NOW) == Pending(("+34600000999",))
     assert decide(wait, {"s1": sms("delivered")}, NOW) == Reached()
     assert decide(wait, {"s1": sms("failed")}, NOW) == Failed("+34600000999", "failed (the SMS could not be delivered)")
+
+
+def test_an_answer_listing_fewer_recipients_than_it_counts_reaches_nothing_even_for_any() -> None:
+    email = Email.from_api(
+        {
+            "tracking_id": "cm_parent",
+            "status": "read",
+            "is_multi_recipient": True,
+            "recipient_count": 2,
+            "recipients": [recipient("a@x.com", "read", "read")],
+        },
+        TZ,
+    )
+    obs = {"cm_parent": email_observation(email)}
+    waiting = ("a@x.com", "1 recipient(s) the answer leaves out")
+    assert decide(spec("read"), obs, NOW) == Pending(waiting)
+    assert decide(spec("read", "any"), obs, NOW) == Pending(waiting)
+    assert decide(spec("read", ["a@x.com"]), obs, NOW) == Pending(("a@x.com",))
+
+
+def test_a_group_listing_no_recipient_is_not_its_own_recipient() -> None:
+    email = Email.from_api({"tracking_id": "cm_parent", "status": "read", "is_multi_recipient": True}, TZ)
+    obs = {"cm_parent": email_observation(email)}
+    assert decide(spec("read"), obs, NOW) == Pending(("1 recipient(s) the answer leaves out",))
+
+
+def test_a_signer_signed_in_a_request_another_signer_declined_does_not_reach_any() -> None:
+    request = SignatureRequest.from_api(
+        {
+            "uuid": "u1",
+            "status": "declined",
+            "signers": [
+                {"signer_email": "a@x.com", "status": "signed"},
+                {"signer_email": "b@x.com", "status": "declined"},
+            ],
+        },
+        TZ,
+    )
+    decision = decide(spec("signed", "any", kind="signature", ids="u1"), {"u1": signature_observation(request)}, NOW)
+    assert isinstance(decision, Failed)
+    assert "a@x.com: signed, but another signer declined the request" in decision.reason

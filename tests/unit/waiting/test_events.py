@@ -106,3 +106,18 @@ def test_the_ledger_scan_finds_what_the_operators_sent_and_nothing_else(tmp_path
     assert sent_ids("email", str(tmp_path), now=1.9e9) == ["cm_9"]
     assert sent_ids("sms", str(tmp_path / "missing"), now=1.9e9) == []
     assert sent_ids("signature", str(tmp_path), now=1.9e9 + 15 * 86400) == []  # older than the lookback
+
+
+def test_answers_that_contradict_themselves_announce_no_success() -> None:
+    vanished = {**email("read"), "expected_parties": 2}  # a recipient the email has is no longer listed
+    assert reached(vanished, 0) == []
+    assert not is_final(vanished, 0, ("read",), set())
+    assert reached({**email(group="read"), "expected_parties": 2}, 0) == []
+    for request in ("declined", "expired"):
+        observation = {
+            "kind": "signature",
+            "id": "u1",
+            "status": request,
+            "parties": [{"who": "s@x.com", "status": "signed", "times": {}}],
+        }
+        assert reached(observation, 0) == [request]

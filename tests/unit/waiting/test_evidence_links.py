@@ -13,10 +13,10 @@ def test_links_name_each_certificate_and_document_and_drop_credentials() -> None
             "s-1": {"original": "https://legallymail.com/d/1?token=abc123", "acta": "https://legallymail.com/a/1"}
         },
     }
-    links = evidence_link_entries(outcome)
+    links = evidence_link_entries(outcome, "https://legallymail.com:443")
     assert links == [
-        {"label": "document sent for signature (s-1)", "url": "https://legallymail.com/d/1"},
-        {"label": "signature acta (s-1)", "url": "https://legallymail.com/a/1"},
+        {"label": "Audit trail (acta) (s-1)", "url": "https://legallymail.com/a/1"},
+        {"label": "Document sent for signature (s-1)", "url": "https://legallymail.com/d/1"},
     ]
     email = {
         "kind": "email",
@@ -31,6 +31,6 @@ def test_links_name_each_certificate_and_document_and_drop_credentials() -> None
             }
         ],
     }
-    assert [link["label"] for link in evidence_link_entries(email, limit=1)] == [
-        "delivered certificate, bob@example.com (cm_1)"
+    assert [link["label"] for link in evidence_link_entries(email, "https://legallymail.com:443", limit=1)] == [
+        "bob@example.com: delivered certificate (cm_1)"
     ]
