@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from typing import Any
 
 import pytest
 
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
+atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], True)  # one per run, not left behind in the temp dir
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.environ["AIRFLOW_HOME"], "dags")
 os.makedirs(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
