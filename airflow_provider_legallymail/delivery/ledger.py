@@ -19,7 +19,7 @@ import enum
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -195,6 +195,38 @@ def task_ledger(context: Mapping[str, Any], ledger_path: str | None, *, index_se
     """
     documents = task_documents(context, ledger_path)
     return SendLedger(documents, sent_index=sent_index(documents) if index_sent else None).load()
+
+
+def accepted_units(base: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(unit key, last attempt)`` of every unit the API accepted, in every ledger kept as files under ``base``
+    (default ``[legallymail] ledger_path``): sync, object storage; for the event triggers.
+
+    Reads the ledgers' own layout (``PathDocuments``): ``<dag>/<run>/<task>...json`` documents, whose shards
+    are one folder deeper, and among those only ledger documents (``units``); a task's other documents (its
+    wait's deadline), the claims and the event triggers' state, kept elsewhere or in another shape, are not
+    ledgers. The main document, its shards and the sent index of a ledger kept in Airflow's task state store
+    all count; a document being written is read at the next scan.
+    """
+    root = _path(base)
+    if not root.exists():
+        return
+    depth = len(root.parts)
+    for path in root.rglob("*.json"):
+        if len(path.parts) - depth not in (3, 4):  # <dag>/<run>/<doc>, <dag>/<run>/<task>.units/<shard>
+            continue
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            log.debug("Skipping %s: %s", path, exc)
+            continue
+        units = doc.get("units") if isinstance(doc, dict) else None
+        if not isinstance(units, dict):  # not a ledger document
+            continue
+        for key, attempts in units.items():
+            if attempts and isinstance(attempts, list) and isinstance(attempts[-1], dict):
+                last = attempts[-1]
+                if AttemptState.parse(last.get("state")) is AttemptState.ACCEPTED:
+                    yield str(key), last
 
 
 def _claim_path(base: str | None, key_parts: tuple[object, ...]) -> Any:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
 from airflow_provider_legallymail.hooks.lazy import LazyHook
 from airflow_provider_legallymail.links import (
@@ -270,12 +271,13 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         tracking_ids = {r["email"]: r["tracking_id"] for send in results for r in send["recipients"]}
         statuses = {send["status"] for send in results}
-        return {
-            "sends": results,
+        summary: EmailSendSummary = {
+            "sends": cast(list[EmailSend], results),
             "tracking_ids": tracking_ids,
             "parent_tracking_ids": [send["tracking_id"] for send in results],
             "status": statuses.pop() if len(statuses) == 1 else "partial",
         }
+        return dict(summary)
 
 
 class SignatureRequestOperator(_LegallyMailSendOperator):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_legallymail.contracts import WaitResult
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
 from airflow_provider_legallymail.waiting.targets import SELECTION_FIELDS, WaitSpec
@@ -144,7 +145,7 @@ def _iso(epoch: float) -> str:
 
 def result(
     spec: WaitSpec, observations: Mapping[str, Observation | None], decision: Decision, now: float
-) -> dict[str, Any]:
+) -> WaitResult:
     """The JSON return value of a finished wait: outcome and every selected party with its evidence."""
     parties = []
     documents = {}
@@ -157,14 +158,14 @@ def result(
         for party in observation["parties"]:
             if isinstance(spec.selection, str) or party["who"] in spec.selection:
                 parties.append({**party, "id": ident})
-    out: dict[str, Any] = {
+    out: WaitResult = {
         "kind": spec.kind,
         "ids": list(spec.ids),
         "target": spec.target,
         "outcome": "reached" if isinstance(decision, Reached) else "failed",
         "decided_at": _iso(now),
-        SELECTION_FIELDS[spec.kind]: parties,
     }
+    out["signers" if SELECTION_FIELDS[spec.kind] == "signers" else "recipients"] = parties
     if documents:
         out["documents"] = documents
     if isinstance(decision, Failed):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.contracts import item_refs
 from airflow_provider_legallymail.exceptions import ValidationError
 
 TARGETS: dict[str, tuple[str, ...]] = {"email": ("delivered", "read"), "signature": ("signed",), "sms": ("delivered",)}
@@ -58,35 +59,13 @@ class WaitSpec:
         return f"{self.kind} {', '.join(self.ids)}: {self.target} ({SELECTION_FIELDS[self.kind]}: {who})"
 
 
-def _from_send_result(kind: str, value: Mapping[str, Any], field: str) -> tuple[list[str], list[str]]:
-    """(ids, known recipients) from a sending operator's return value (or one send of an email)."""
-    if kind == "email":
-        if value.get("parent_tracking_ids"):  # SendCertifiedEmailOperator: every send of a split email
-            known = [str(e) for e in (value.get("tracking_ids") or {})]
-            return [str(i) for i in value["parent_tracking_ids"]], known
-        if value.get("tracking_id"):  # one entry of its "sends"
-            return [str(value["tracking_id"])], [str(r.get("email")) for r in value.get("recipients") or []]
-    elif value.get("uuid"):
-        return [str(value["uuid"])], []
-    raise validation.fail(field, f"this mapping holds no {ID_FIELDS[kind]} (keys: {', '.join(sorted(value))})")
-
-
 def parse_ids(kind: str, value: Any, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Ids (and recipients, when known) from an id, a list of ids, or a sending operator's return value."""
-    if isinstance(value, str):
-        value = validation.parse_rendered(value) or value  # an XCom rendered by Jinja
     ids: list[str] = []
     known: list[str] = []
-    items = value if isinstance(value, list | tuple) else [value]
-    for item in items:
-        if isinstance(item, Mapping):
-            found, parties = _from_send_result(kind, item, field)
-            ids += found
-            known += parties
-        elif isinstance(item, str) and "," in item:
-            ids += [part.strip() for part in item.split(",") if part.strip()]
-        else:
-            ids.append(validation.identifier(item, field))
+    for ref in item_refs(value, kind, field, only=kind):
+        ids.append(validation.identifier(ref.id, field))
+        known += ref.parties
     if not ids:
         raise validation.fail(field, f"at least one {ID_FIELDS[kind]} is required")
     return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(p.lower() for p in known if p))
