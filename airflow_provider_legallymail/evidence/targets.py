@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_legallymail.contracts import item_refs
+from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.storage import digest
 from airflow_provider_legallymail.validation import fail
-
-KINDS = ("email", "signature", "sms")
 
 
 @dataclass(frozen=True)

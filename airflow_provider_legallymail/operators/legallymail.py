@@ -14,6 +14,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
 from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import (
     LINKS_XCOM_KEY,
     LegallyMailDashboardLink,
@@ -161,7 +162,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "email"
+    kind = EMAIL.name
     template_fields: Sequence[str] = (
         "recipients",
         "subject",
@@ -292,7 +293,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "signature"
+    kind = SIGNATURE.name
     template_fields: Sequence[str] = ("document", "document_name", "signers", "language", "legallymail_conn_id")
     template_fields_renderers = {"signers": "json"}
     operator_extra_links = (LegallyMailDashboardLink(), SignatureDocumentLink(), SignedDocumentLink())
@@ -376,7 +377,7 @@ class SmsOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "sms"
+    kind = SMS.name
     template_fields: Sequence[str] = ("phone", "message", "legallymail_conn_id")
     operator_extra_links = (LegallyMailDashboardLink(),)
     ui_color = "#f6e7db"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import evidence_links
 from airflow_provider_legallymail.waiting.targets import WaitSpec
 
@@ -94,7 +95,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
         spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
         timeout = float(self.timeout)
-        if self.kind == "signature" and not self.explicit_timeout:
+        if self.kind == SIGNATURE.name and not self.explicit_timeout:
             timeout += SIGNATURE_EXPIRY_MARGIN
         return replace(spec, deadline=task_deadline(context, timeout, self.ledger_path))
 
@@ -183,7 +184,7 @@ class CertifiedEmailSensor(_LegallyMailSensor):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "email"
+    kind = EMAIL.name
     id_field = "tracking_id"
     selection_field = "recipients"
     template_fields: Sequence[str] = ("tracking_id", "target", "recipients", "legallymail_conn_id")
@@ -204,7 +205,7 @@ class SignatureSensor(_LegallyMailSensor):
     :param timeout: as for ``CertifiedEmailSensor``; by default the request's ``expires_at`` ends the wait.
     """
 
-    kind = "signature"
+    kind = SIGNATURE.name
     id_field = "uuid"
     selection_field = "signers"
     template_fields: Sequence[str] = ("uuid", "target", "signers", "legallymail_conn_id")
@@ -223,7 +224,7 @@ class SmsSensor(_LegallyMailSensor):
     :param target: ``"delivered"``.
     """
 
-    kind = "sms"
+    kind = SMS.name
     id_field = "uuid"
     template_fields: Sequence[str] = ("uuid", "target", "legallymail_conn_id")
     ui_color = "#f6e7db"

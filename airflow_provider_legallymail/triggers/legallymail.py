@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
 from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
 from airflow_provider_legallymail.waiting.outcomes import error_event, event_for
 from airflow_provider_legallymail.waiting.poller import shared_poller
@@ -112,10 +113,12 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         ledger_path: str | None = None,
         event_spacing: float = DEFAULT_EVENT_SPACING,
     ) -> None:
-        from airflow_provider_legallymail.waiting.events import STATUSES, check_statuses
+        from airflow_provider_legallymail.waiting.events import check_statuses
 
         super().__init__()  # type: ignore[no-untyped-call]
-        self.statuses = list(check_statuses(self.kind, STATUSES[self.kind] if statuses is None else statuses))
+        self.statuses = list(
+            check_statuses(self.kind, KINDS[self.kind].event_statuses if statuses is None else statuses)
+        )
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float) or poll_interval <= 0:
             from airflow_provider_legallymail.validation import fail
 
@@ -168,17 +171,17 @@ class _OutcomeEventTrigger(BaseEventTrigger):
 class SignatureEventTrigger(_OutcomeEventTrigger):
     """An event per signature request that is ``signed``, ``declined`` or ``expired`` (default: all three)."""
 
-    kind = "signature"
+    kind = SIGNATURE.name
 
 
 class CertifiedEmailEventTrigger(_OutcomeEventTrigger):
     """An event per certified email ``delivered``, ``read``, ``bounced`` or ``failed`` (every recipient read:
     ``read``; one recipient bounced: ``bounced``). Default: all four."""
 
-    kind = "email"
+    kind = EMAIL.name
 
 
 class SmsEventTrigger(_OutcomeEventTrigger):
     """An event per certified SMS ``delivered`` or ``failed``, among the SMS sent through this provider."""
 
-    kind = "sms"
+    kind = SMS.name

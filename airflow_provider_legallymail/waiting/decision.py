@@ -24,15 +24,17 @@ names it); a failure it shows still fails. A signer reported ``signed`` in a req
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail.contracts import WaitResult
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SMS
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
-from airflow_provider_legallymail.waiting.targets import SELECTION_FIELDS, WaitSpec
+from airflow_provider_legallymail.waiting.targets import WaitSpec
 
 EXPIRY_GRACE = 60.0
 """Seconds past ``expires_at`` before an unsigned signer counts as expired (clock skew with the API)."""
@@ -57,38 +59,56 @@ class Pending:
 Decision = Reached | Failed | Pending
 
 
-def _party_outcome(spec: WaitSpec, observation: Observation, party: Mapping[str, Any], now: float) -> str | None:
-    """``"reached"``, a failure reason, or None (still pending) for one party."""
+REACHED = "reached"
+Outcome = tuple[str, str]
+"""One party's outcome: ``("reached", "reached")``, or the status that ended it (``failed``, ``bounced``,
+``declined``, ``expired``) and why; None while it is pending."""
+
+
+def _failed(status: str, party: Mapping[str, Any]) -> Outcome:
+    return status, status + (f" ({party['reason']})" if party.get("reason") else "")
+
+
+def party_outcome(
+    kind: str, target: str, observation: Observation, party: Mapping[str, Any], now: float
+) -> Outcome | None:
+    """Where one party of ``observation`` stands toward ``target`` (a failure does not depend on it)."""
     status = party["status"]
-    if spec.kind == "email":
+    if kind == EMAIL.name:
         email = EmailStatus.parse(status)
         if email.is_failure:
-            return f"{email.value}" + (f" ({party['reason']})" if party.get("reason") else "")
-        return "reached" if email.reached(EmailStatus(spec.target)) else None
-    if spec.kind == "sms":
+            return _failed(email.value, party)
+        return (REACHED, REACHED) if email.reached(EmailStatus(target)) else None
+    if kind == SMS.name:
         sms = SmsStatus.parse(status)
         if sms.is_failure:
-            return f"{sms.value}" + (f" ({party['reason']})" if party.get("reason") else "")
-        return "reached" if sms.is_success else None
-    signer = SignatureStatus.parse(status)
+            return _failed(sms.value, party)
+        return (REACHED, REACHED) if sms.is_success else None
+    return _signer_outcome(observation, SignatureStatus.parse(status), now)
+
+
+def _signer_outcome(observation: Observation, signer: SignatureStatus, now: float) -> Outcome | None:
     request = SignatureStatus.parse(observation["status"])
+    declined = "declined"
     if signer.is_success and request.is_failure:
         if any(SignatureStatus.parse(p["status"]) is SignatureStatus.DECLINED for p in observation["parties"]):
-            return "signed, but another signer declined the request: it will never be signed"
-        return f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
+            return declined, "signed, but another signer declined the request: it will never be signed"
+        reason = f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
+        return request.value, reason
     if signer.is_success:
-        return "reached"
+        return REACHED, REACHED
     expires_at = observation.get("expires_at")
     expired = signer is SignatureStatus.EXPIRED or request is SignatureStatus.EXPIRED
     if expires_at is not None and now > float(expires_at) + EXPIRY_GRACE:
         expired = True
     if signer is SignatureStatus.DECLINED:
-        return "declined to sign" + (f" at {observation['declined_at']}" if observation.get("declined_at") else "")
+        at = observation.get("declined_at")
+        return declined, "declined to sign" + (f" at {at}" if at else "")
     if request is SignatureStatus.DECLINED:
-        return "cannot sign any more: another signer declined the request"
+        return declined, "cannot sign any more: another signer declined the request"
     if expired:
         when = observation.get("expires_at_text")
-        return "did not sign before the request expired" + (f" at {when}" if when else "")
+        return "expired", "did not sign before the request expired" + (f" at {when}" if when else "")
     return None
 
 
@@ -100,15 +120,16 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     for observation in seen:
         proves = not unlisted_count(observation)  # an answer missing parties proves no success
         for party in observation["parties"]:
-            outcome = _party_outcome(spec, observation, party, now)
-            outcomes[party["who"]] = None if outcome == "reached" and not proves else outcome
+            found = party_outcome(spec.kind, spec.target, observation, party, now)
+            outcome = None if found is None else found[1]
+            outcomes[party["who"]] = None if outcome == REACHED and not proves else outcome
     gone = _unlisted(spec, seen, outcomes) if complete else []
     outcomes.update(dict.fromkeys(gone))  # expected, and no answer lists it any more: not reached
     if isinstance(spec.selection, tuple):
         if complete:
             strangers = [who for who in spec.selection if who not in outcomes]
             if strangers:
-                noun = SELECTION_FIELDS[spec.kind].rstrip("s")
+                noun = KINDS[spec.kind].party
                 return Failed(strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}")
         outcomes = {who: outcomes[who] for who in spec.selection if who in outcomes}
     failures = [(who, reason) for who, reason in outcomes.items() if reason not in (None, "reached")]
@@ -129,13 +150,42 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     return Pending(pending)
 
 
+def reached_statuses(observation: Observation, now: float) -> list[str]:
+    """Every event status of its kind (``Kind.event_statuses``) the observed item has reached, in order: what
+    the event triggers announce, from the same party outcomes as ``decide``.
+
+    A failed party ends the item: its failure statuses (the first, for a kind with one outcome). Otherwise a
+    target is reached when ``decide`` says so for every party of the item.
+    """
+    kind = KINDS[observation["kind"]]
+    failures = []
+    parties = observation["parties"]
+    if not parties and kind.one_outcome:  # no party listed: the item's own status (a request's expiry) tells
+        parties = [{"who": observation["id"], "status": observation["status"]}]
+    for party in parties:
+        found = party_outcome(kind.name, kind.targets[0], observation, party, now)
+        if found is not None and found[0] != REACHED:
+            failures.append(found[0])
+    if failures:
+        return (
+            [next(s for s in kind.event_statuses if s in failures)] if kind.one_outcome else [*dict.fromkeys(failures)]
+        )
+    ident = observation["id"]
+    return [
+        target
+        for target in kind.targets
+        if isinstance(
+            decide(WaitSpec(kind.name, (ident,), target, "all", math.inf), {ident: observation}, now), Reached
+        )
+    ]
+
+
 def _unlisted(spec: WaitSpec, seen: list[Observation], listed: Mapping[str, Any]) -> list[str]:
     """Parties the send returned (or the answers count) that no answer lists any more, as the wait names them."""
     missing = [who for who in spec.known_parties if who not in listed]
     short = sum(unlisted_count(o) for o in seen) - len(missing)
     if short > 0:
-        noun = SELECTION_FIELDS[spec.kind]
-        missing.append(f"{short} {noun.rstrip('s')}(s) the answer leaves out")
+        missing.append(f"{short} {KINDS[spec.kind].party}(s) the answer leaves out")
     return missing
 
 
@@ -165,7 +215,7 @@ def result(
         "outcome": "reached" if isinstance(decision, Reached) else "failed",
         "decided_at": _iso(now),
     }
-    out["signers" if SELECTION_FIELDS[spec.kind] == "signers" else "recipients"] = parties
+    out["signers" if KINDS[spec.kind].parties == "signers" else "recipients"] = parties
     if documents:
         out["documents"] = documents
     if isinstance(decision, Failed):

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_legallymail.exceptions import RefusedError
+from airflow_provider_legallymail.kinds import KINDS, LISTABLE, SIGNATURE
 from airflow_provider_legallymail.waiting.events import expiry_of, is_final, payload, reached, reached_after
-from airflow_provider_legallymail.waiting.feeds import LISTABLE_KINDS, RecentFeed
+from airflow_provider_legallymail.waiting.feeds import RecentFeed
 from airflow_provider_legallymail.waiting.poller import FATAL, Poller, shared_poller
 from airflow_provider_legallymail.waiting.seen import SeenState, SeenStore
-from airflow_provider_legallymail.waiting.targets import TARGETS, WaitSpec
+from airflow_provider_legallymail.waiting.targets import WaitSpec
 from airflow_provider_legallymail.waiting.watches import Subscription, get_within
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class EventSpec:
 
 
 def _row_id(kind: str, row: Any) -> str:
-    return str(row.tracking_id if kind == "email" else row.uuid)
+    return str(getattr(row, KINDS[kind].id_field))
 
 
 def _row_observation(kind: str, ident: str, row: Any) -> dict[str, Any]:
@@ -91,7 +92,7 @@ class EventSource:
         self.last: dict[str, Any] = {}  # latest observation per watched id
         self.expiries: dict[str, float] = {}
         self.dirty = False
-        self.rows_seen = spec.kind not in LISTABLE_KINDS
+        self.rows_seen = spec.kind not in LISTABLE
         self.clock: Any = _wall_clock
 
     async def run(self) -> AsyncIterator[dict[str, Any]]:
@@ -103,7 +104,7 @@ class EventSource:
         async with shared_poller(self.spec.conn_id) as poller:
             self.clock = poller.now
             feed = None
-            if kind in LISTABLE_KINDS:
+            if kind in LISTABLE:
                 feed = poller.subscribe_recent(RecentFeed(kind, self.spec.poll_interval, self._rows))
             for ident in [*self.state.open_ids(), *sorted(self.state.baseline)]:
                 self._watch(poller, ident, first_fetch=ident in self.state.baseline)
@@ -145,14 +146,14 @@ class EventSource:
 
     def _watch(self, poller: Poller, ident: str, first_fetch: bool = False) -> None:
         if ident not in self.subs:
-            spec = WaitSpec(self.spec.kind, (ident,), TARGETS[self.spec.kind][0], "all", math.inf)
+            spec = WaitSpec(self.spec.kind, (ident,), KINDS[self.spec.kind].targets[0], "all", math.inf)
             sub = poller.subscribe(spec)
             while not sub.queue.empty():  # what the poller already knew, then everything on one queue
                 self.queue.put_nowait(sub.queue.get_nowait())
             sub.queue = self.queue
             self.subs[ident] = sub
         watch = poller.watches.get((self.spec.kind, ident))
-        if watch is not None and watch.observation is None and (first_fetch or self.spec.kind == "signature"):
+        if watch is not None and watch.observation is None and (first_fetch or self.spec.kind == SIGNATURE.name):
             watch.urgent = True  # fetch its detail now (a baseline, or a signature's expires_at)
 
     def _unwatch(self, poller: Poller, ident: str) -> None:

@@ -15,8 +15,6 @@ from typing import Any
 
 from airflow_provider_legallymail.waiting.schedule import Action
 
-LISTABLE_KINDS = ("email", "signature")
-
 
 @dataclass(eq=False)
 class RecentFeed:

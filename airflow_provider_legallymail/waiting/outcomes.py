@@ -14,26 +14,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail.exceptions import MailApiError, OutcomeFailedError
+from airflow_provider_legallymail.kinds import KINDS, SMS
 from airflow_provider_legallymail.waiting.decision import Decision, Failed, Pending, decide, result
-from airflow_provider_legallymail.waiting.observations import Observation
-from airflow_provider_legallymail.waiting.targets import SELECTION_FIELDS, WaitSpec
+from airflow_provider_legallymail.waiting.observations import OBSERVE, Observation
+from airflow_provider_legallymail.waiting.targets import WaitSpec
 
 REACHED, FAILED, TIMEOUT, ERROR = "reached", "failed", "timeout", "error"
 
 
 def fetch_observation(hook: Any, kind: str, ident: str) -> Observation:
     """One ``GET`` through the hook (its client, retries and budget), as an observation."""
-    from airflow_provider_legallymail.waiting.observations import (
-        email_observation,
-        signature_observation,
-        sms_observation,
-    )
-
-    if kind == "email":
-        return email_observation(hook.get_email(ident))
-    if kind == "signature":
-        return signature_observation(hook.get_signature(ident))
-    return sms_observation(hook.get_sms(ident))
+    return OBSERVE[kind](getattr(hook, KINDS[kind].get)(ident))
 
 
 def event_for(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> dict[str, Any] | None:
@@ -68,7 +59,7 @@ def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | A
         return outcome
     if status == FAILED:
         outcome = event["result"]
-        noun = SELECTION_FIELDS[outcome["kind"]].rstrip("s")
+        noun = KINDS[outcome["kind"]].party
         message = f"{outcome['kind']} {', '.join(outcome['ids'])}: {noun} {event['who']} {event['reason']}"
         raise OutcomeFailedError(message, who=str(event["who"]), reason=str(event["reason"]), result=outcome)
     if status == TIMEOUT:
@@ -89,10 +80,12 @@ def evidence_link_entries(outcome: Mapping[str, Any], own_origin: str | None, li
     from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
 
     candidates: list[tuple[str, str]] = []
-    for party in outcome.get(SELECTION_FIELDS.get(str(outcome.get("kind")), "recipients")) or []:
+    for party in (
+        outcome.get(KINDS[str(outcome.get("kind"))].parties if outcome.get("kind") in KINDS else "recipients") or []
+    ):
         for cert in party.get("certificates") or []:
             if cert.get("url"):
-                kind = "sms_certificate" if outcome.get("kind") == "sms" else "certificate"
+                kind = "sms_certificate" if outcome.get("kind") == SMS.name else "certificate"
                 label = f"{evidence_label(kind, party.get('who'), cert.get('type'))} ({party.get('id')})"
                 candidates.append((label, public_url(str(cert["url"]))))
     for ident, documents in (outcome.get("documents") or {}).items():

@@ -40,6 +40,7 @@ from airflow_provider_legallymail.exceptions import (
     PermissionDeniedError,
     RefusedError,
 )
+from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.waiting.feeds import RecentFeed, with_feeds
 from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
 from airflow_provider_legallymail.waiting.outcomes import fetch_observation
@@ -56,7 +57,7 @@ class PollerConfig:
     """Tuning of the shared poller; times are API seconds (``speed`` only differs for the sandbox)."""
 
     reserve: int | None = None  # budget slots left to sends; default max(1, current limit // 5)
-    floors: dict[str, float] = field(default_factory=lambda: {"sms": 3.0, "email": 5.0, "signature": 15.0})
+    floors: dict[str, float] = field(default_factory=lambda: {k.name: k.poll_floor for k in KINDS.values()})
     recheck: float = 0.05  # a watch is re-checked no sooner than this fraction of its age (from its floor)
     recheck_cap: float = 300.0  # ... and that minimum never exceeds this: spare budget reaches every watch
     list_interval: float = 15.0  # the shortest interval between two requests of one list endpoint
@@ -283,7 +284,7 @@ class Poller:
         if action.what == "list":
             self.requests["list"] += 1
             self._last_list[action.kind] = self.now()
-            method = self._hook.list_emails if action.kind == "email" else self._hook.list_signatures
+            method = getattr(self._hook, str(KINDS[action.kind].list))
             rows = await asyncio.to_thread(method, 25)
             self._apply_rows(action.kind, rows, self.now())
             for feed in [f for f in self.feeds if f.kind == action.kind]:
@@ -306,7 +307,7 @@ class Poller:
     def _apply_rows(self, kind: str, rows: list[Any], now: float) -> None:
         from airflow_provider_legallymail.waiting.observations import row_fingerprint
 
-        by_id = {row.tracking_id if kind == "email" else row.uuid: row for row in rows}
+        by_id = {getattr(row, KINDS[kind].id_field): row for row in rows}
         for watch in self.watches.values():
             if watch.kind == kind and watch.list_covers():
                 row = by_id.get(watch.ident)

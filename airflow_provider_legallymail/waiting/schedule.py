@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
 
 if TYPE_CHECKING:
@@ -36,17 +37,6 @@ IDLE_LOOK = 1.0
 """Seconds until the next look when requests are allowed but nothing has had time to change yet."""
 EXPIRY_WINDOW = 3600.0
 """Seconds before a signature's ``expires_at`` during which its hazard rises (signers act at the last minute)."""
-
-
-@dataclass(frozen=True)
-class Hazard:
-    """``h(age) = k / (age + a0)``: P(no change over [a1, a2]) = ((a1 + a0) / (a2 + a0)) ** k."""
-
-    a0: float
-    k: float
-
-
-HAZARDS: dict[str, Hazard] = {"sms": Hazard(2.0, 3.0), "email": Hazard(60.0, 1.0), "signature": Hazard(60.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ def expiry_check_at(watch: Watch) -> float | None:
 
 def p_changed(watch: Watch, now: float) -> float:
     """P(the item changed between its last check, or its first watch, and ``now``)."""
-    hazard = HAZARDS.get(watch.kind, HAZARDS["email"])
+    hazard = KINDS[watch.kind].hazard
     origin = _origin(watch)
     since = max(watch.last_check if watch.last_check is not None else origin, origin)
     a1, a2 = max(0.0, since - origin), max(0.0, now - origin)

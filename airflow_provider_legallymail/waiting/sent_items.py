@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_legallymail.delivery.ledger import accepted_units
+from airflow_provider_legallymail.kinds import KINDS
 
-ID_KEYS = {"email": "tracking_id", "signature": "uuid", "sms": "uuid"}
 LOOKBACK = 14 * 86400.0
 """Sends older than this (seconds, by the ledger's ``finished_at``) are not looked for in the ledgers."""
 
@@ -45,7 +45,7 @@ def sent_times(kind: str, ledger_path: str | None, now: float, lookback: float =
         if finished is not None and finished < now - lookback:
             continue
         result = last.get("result") or {}
-        ident = result.get(ID_KEYS[kind]) if isinstance(result, dict) else None
+        ident = result.get(KINDS[kind].id_field) if isinstance(result, dict) else None
         if ident:
             found.append((str(ident), _when(last.get("sent_at") or last.get("at"))))
     return dict(reversed(found))  # an id recorded twice keeps its first sending time

@@ -14,10 +14,8 @@ from typing import Any
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.contracts import item_refs
 from airflow_provider_legallymail.exceptions import ValidationError
+from airflow_provider_legallymail.kinds import KINDS
 
-TARGETS: dict[str, tuple[str, ...]] = {"email": ("delivered", "read"), "signature": ("signed",), "sms": ("delivered",)}
-ID_FIELDS = {"email": "tracking_id", "signature": "uuid", "sms": "uuid"}
-SELECTION_FIELDS = {"email": "recipients", "signature": "signers", "sms": "recipients"}
 QUANTIFIERS = ("all", "any")
 
 
@@ -56,7 +54,7 @@ class WaitSpec:
 
     def describe(self) -> str:
         who = self.selection if isinstance(self.selection, str) else ", ".join(self.selection)
-        return f"{self.kind} {', '.join(self.ids)}: {self.target} ({SELECTION_FIELDS[self.kind]}: {who})"
+        return f"{self.kind} {', '.join(self.ids)}: {self.target} ({KINDS[self.kind].parties}: {who})"
 
 
 def parse_ids(kind: str, value: Any, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -67,7 +65,7 @@ def parse_ids(kind: str, value: Any, field: str) -> tuple[tuple[str, ...], tuple
         ids.append(validation.identifier(ref.id, field))
         known += ref.parties
     if not ids:
-        raise validation.fail(field, f"at least one {ID_FIELDS[kind]} is required")
+        raise validation.fail(field, f"at least one {KINDS[kind].id_field} is required")
     return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(p.lower() for p in known if p))
 
 
@@ -92,28 +90,26 @@ def wait_spec(
     id_field: str | None = None,
 ) -> WaitSpec:
     """A checked ``WaitSpec``; raises ``ValidationError`` naming the field before any request is sent."""
-    if kind not in TARGETS:
-        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(TARGETS)}", field="kind")
-    target_text = validation.one_of(str(target).strip().lower(), TARGETS[kind], "target")
-    found, known = parse_ids(kind, ids, id_field or ID_FIELDS[kind])
-    chosen = "all" if kind == "sms" else parse_selection(kind, selection, SELECTION_FIELDS[kind])
+    if kind not in KINDS:
+        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
+    spec_kind = KINDS[kind]
+    target_text = validation.one_of(str(target).strip().lower(), spec_kind.targets, "target")
+    found, known = parse_ids(kind, ids, id_field or spec_kind.id_field)
+    chosen = parse_selection(kind, selection, spec_kind.parties) if spec_kind.selectable else "all"
     if isinstance(chosen, tuple) and known:
         strangers = [a for a in chosen if a not in known]
         if strangers:
-            field = SELECTION_FIELDS[kind]
+            field = spec_kind.parties
             raise validation.fail(field, f"{', '.join(strangers)} is not a recipient of this send")
     return WaitSpec(kind, found, target_text, chosen, float(deadline), known)
 
 
-DEFAULT_WAIT_TIMEOUT = {"email": 7 * 86400.0, "signature": 8 * 86400.0, "sms": 86400.0}
-"""``wait_for=`` without ``wait_timeout``: a week (a signature request expires after one, which fails it)."""
-
-
 def check_wait_arguments(kind: str, target: Any, selection: Any, timeout: float | None) -> None:
     """``wait_for`` / ``wait_recipients`` / ``wait_timeout`` of a sending operator, checked at parse time."""
-    if target not in TARGETS[kind]:
-        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(TARGETS[kind])} for a {kind}")
-    if kind != "sms":
+    targets = KINDS[kind].targets
+    if target not in targets:
+        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(targets)} for a {kind}")
+    if KINDS[kind].selectable:
         parse_selection(kind, selection, "wait_recipients")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise validation.fail("wait_timeout", f"{timeout!r} is not a positive number of seconds")
@@ -131,6 +127,6 @@ def wait_spec_after_send(
     """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try."""
     from airflow_provider_legallymail.waiting.deadlines import task_deadline
 
-    seconds = timeout if timeout is not None else DEFAULT_WAIT_TIMEOUT[kind]
+    seconds = timeout if timeout is not None else KINDS[kind].default_timeout
     deadline = task_deadline(context, seconds, ledger_path)
     return wait_spec(kind, summary, target, selection, deadline=deadline, id_field="wait_for")

@@ -10,6 +10,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE
+from airflow_provider_legallymail.waiting.decision import party_outcome
 from airflow_provider_legallymail.waiting.observations import Observation
 from airflow_provider_legallymail.waiting.targets import WaitSpec
 
@@ -64,9 +66,9 @@ class Watch:
 
     def list_covers(self) -> bool:
         """A list request can check this watch (an email of unknown shape counts: its row tells)."""
-        if not self.listable or self.urgent or self.kind == "sms":
+        if not self.listable or self.urgent or KINDS[self.kind].list is None:
             return False
-        return self.single is True or (self.kind == "email" and self.single is None)
+        return self.single is True or (self.kind == EMAIL.name and self.single is None)
 
     def apply_row(self, fingerprint: tuple[Any, ...] | None, present: bool, now: float) -> None:
         """Take what a list row says: unchanged (checked now), changed (fetch it), or proves nothing."""
@@ -76,7 +78,7 @@ class Watch:
         if fingerprint is None:  # a multi-recipient email: the row's status is no aggregate
             self.single = False
             return
-        if self.kind == "email":
+        if self.kind == EMAIL.name:
             self.single = True
         if self.row is None and self.observation is None and self._row_decides(str(fingerprint[0])):
             self.urgent = True  # first sight and already failed or at a waiter's target: fetch the detail
@@ -92,12 +94,10 @@ class Watch:
 
     def _row_decides(self, status: str) -> bool:
         """A row status that may end a subscriber's wait (a failure, or a target reached)."""
-        from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus
-
-        if self.kind == "signature":
-            return SignatureStatus.parse(status).is_terminal
-        parsed = EmailStatus.parse(status)
-        return parsed.is_failure or any(parsed.reached(EmailStatus(s.spec.target)) for s in self.subscribers)
+        party = {"who": self.ident, "status": status}
+        row: Observation = {"kind": self.kind, "id": self.ident, "status": status, "parties": [party]}
+        targets = {s.spec.target for s in self.subscribers} or {KINDS[self.kind].targets[0]}
+        return any(party_outcome(self.kind, t, row, party, float("-inf")) for t in targets)
 
     def _status(self) -> str | None:
         """The single party's status in the last observation (what its list row should say)."""
@@ -110,8 +110,8 @@ class Watch:
         self.observation = observation
         self.last_check = now
         self.urgent = False
-        if self.kind == "signature":
+        if self.kind == SIGNATURE.name:
             self.single = len(observation["parties"]) == 1
             self.expires_at = observation.get("expires_at")
-        elif self.kind == "email":
+        elif self.kind == EMAIL.name:
             self.single = len(observation["parties"]) == 1
