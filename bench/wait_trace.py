@@ -63,7 +63,7 @@ def waiting_size() -> tuple[int, int]:
 def run() -> Tracer:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
     from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
-    from airflow_provider_legallymail.waiting.targets import wait_spec
+    from airflow_provider_legallymail.waiting.wait import wait_spec
     from legallymail_sandbox.config import SandboxConfig
     from legallymail_sandbox.server import SandboxServer
 

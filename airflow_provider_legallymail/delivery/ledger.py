@@ -73,7 +73,7 @@ def _path(base: str | None, *parts: str) -> Any:
 class SendLedger:
     """The attempts of one task instance, keyed by send unit (one batch, one signature request, one SMS).
 
-    ``sent_index``: where to copy the units that went out, for the event triggers (``waiting/sent_items``),
+    ``sent_index``: where to copy the units that went out, for the event triggers (``waiting/event_source.py``),
     when the ledger itself is not under ``ledger_path``; best effort.
     """
 
@@ -191,7 +191,7 @@ class SendLedger:
 def task_ledger(context: Mapping[str, Any], ledger_path: str | None, *, index_sent: bool = True) -> SendLedger:
     """The loaded ledger of the running task instance (``task_documents`` chooses where it lives).
 
-    ``index_sent``: copy what went out where the event triggers look (``waiting/sent_items``).
+    ``index_sent``: copy what went out where the event triggers look (``waiting/event_source.py``).
     """
     documents = task_documents(context, ledger_path)
     return SendLedger(documents, sent_index=sent_index(documents) if index_sent else None).load()

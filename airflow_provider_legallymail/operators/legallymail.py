@@ -62,7 +62,7 @@ class _LegallyMailSendOperator(BaseOperator):
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
         self.wait_timeout = wait_timeout.total_seconds() if isinstance(wait_timeout, timedelta) else wait_timeout
         if wait_for is not None:  # bad wait arguments fail when the DAG is parsed, before anything is sent
-            from airflow_provider_legallymail.waiting.targets import check_wait_arguments
+            from airflow_provider_legallymail.waiting.wait import check_wait_arguments
 
             check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
 
@@ -130,7 +130,7 @@ class _LegallyMailSendOperator(BaseOperator):
         if self.wait_for is None:
             return summary
         from airflow_provider_legallymail.sensors.legallymail import defer_wait
-        from airflow_provider_legallymail.waiting.targets import wait_spec_after_send
+        from airflow_provider_legallymail.waiting.wait import wait_spec_after_send
 
         spec = wait_spec_after_send(
             self.kind, summary, self.wait_for, self.wait_recipients, context, self.wait_timeout, self.ledger_path
@@ -139,7 +139,7 @@ class _LegallyMailSendOperator(BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task."""
-        from airflow_provider_legallymail.waiting.outcomes import finish
+        from airflow_provider_legallymail.waiting.decision import finish
 
         return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log)}
 

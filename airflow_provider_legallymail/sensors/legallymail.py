@@ -20,7 +20,7 @@ from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 from airflow_provider_legallymail.hooks.lazy import LazyHook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import evidence_links
-from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -89,8 +89,7 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def resolve(self, context: Context) -> WaitSpec:
         """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
-        from airflow_provider_legallymail.waiting.deadlines import task_deadline
-        from airflow_provider_legallymail.waiting.targets import wait_spec
+        from airflow_provider_legallymail.waiting.wait import task_deadline, wait_spec
 
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
         spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
@@ -116,7 +115,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         """
         from airflow_provider_legallymail.evidence.links import hook_origin
         from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS
-        from airflow_provider_legallymail.waiting.outcomes import REACHED, evidence_link_entries, finish
+        from airflow_provider_legallymail.waiting.decision import REACHED, evidence_link_entries, finish
 
         reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
         links = evidence_link_entries(event["result"], hook_origin(self.hook), MAX_EVIDENCE_LINKS) if reached else []
@@ -126,14 +125,13 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         from airflow_provider_legallymail.compat import AirflowSensorTimeout
-        from airflow_provider_legallymail.waiting.observations import describe_changes
-        from airflow_provider_legallymail.waiting.outcomes import (
+        from airflow_provider_legallymail.waiting.decision import (
             TIMEOUT,
             error_event,
             event_for,
-            fetch_observation,
             is_transient,
         )
+        from airflow_provider_legallymail.waiting.observations import describe_changes, fetch_observation
 
         spec = self._spec
         observations: dict[str, Any] = {}
@@ -162,7 +160,7 @@ class _LegallyMailSensor(BaseSensorOperator):
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Finish on our own terms: the sensor base class would turn a declined outcome into a skip."""
         from airflow_provider_legallymail.compat import TaskDeferralTimeout
-        from airflow_provider_legallymail.waiting.outcomes import TIMEOUT, finish
+        from airflow_provider_legallymail.waiting.decision import TIMEOUT, finish
 
         try:
             return BaseOperator.resume_execution(self, next_method, next_kwargs, context)

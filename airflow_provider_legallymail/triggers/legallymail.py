@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
+from airflow_provider_legallymail.waiting.decision import error_event, event_for
+from airflow_provider_legallymail.waiting.events import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
 from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
-from airflow_provider_legallymail.waiting.outcomes import error_event, event_for
 from airflow_provider_legallymail.waiting.poller import shared_poller
-from airflow_provider_legallymail.waiting.spacing import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
-from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 
 class LegallyMailWaitTrigger(BaseTrigger):
@@ -99,7 +99,7 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         state store on Airflow 3.3+, else ``[legallymail] ledger_path``/../events.
     :param ledger_path: the send ledgers to read (default ``[legallymail] ledger_path``).
     :param event_spacing: the shortest real time (seconds) between two events, so that the scheduler starts
-        one run per event (``waiting/spacing.py``); 0: no spacing.
+        one run per event (``waiting/events.py``); 0: no spacing.
     """
 
     kind: ClassVar[str]

@@ -163,6 +163,11 @@ OBSERVE: dict[str, Callable[[Any], Observation]] = {
 """Per kind: its observation, from what its hook method (``Kind.get``) returns."""
 
 
+def fetch_observation(hook: Any, kind: str, ident: str) -> Observation:
+    """One ``GET`` through the hook (its client, retries and budget), as an observation."""
+    return OBSERVE[kind](getattr(hook, KINDS[kind].get)(ident))
+
+
 def row_fingerprint(row: Email | SignatureRequest) -> tuple[Any, ...] | None:
     """What a list row proves about a single-party item, or None when the row proves nothing.
 

@@ -14,8 +14,7 @@ from airflow_provider_legallymail.delivery.ledger import accepted_units, claim_o
 from airflow_provider_legallymail.evidence.targets import Target, parse_targets
 from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.task_documents import PathDocuments
-from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
-from airflow_provider_legallymail.waiting.targets import wait_spec
+from airflow_provider_legallymail.waiting.wait import fixed_deadline, wait_spec
 
 EMAIL: EmailSendSummary = {
     "sends": [

@@ -14,7 +14,7 @@ from airflow_provider_legallymail.kinds import KINDS, Kind
 from airflow_provider_legallymail.waiting.decision import Failed, Reached, decide
 from airflow_provider_legallymail.waiting.events import reached
 from airflow_provider_legallymail.waiting.observations import OBSERVE
-from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=str)
