@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 class AttemptState(str, enum.Enum):
     """What the ledger knows of one attempt to send a unit (not an email's delivery status).
 
-    The values were ``pending`` / ``sent`` / ``unsent`` / ``unknown`` before 0.6; ledgers written then
-    still read (``parse``).
+    Development builds wrote ``pending`` / ``sent`` / ``unsent`` / ``unknown`` before these names; such
+    ledgers still read (``parse``).
     """
 
     STARTED = "started"  # recorded before the POST; no outcome recorded yet

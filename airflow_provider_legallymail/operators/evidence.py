@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
 
 if TYPE_CHECKING:
@@ -55,9 +55,7 @@ class ArchiveEvidenceOperator(BaseOperator):
     operator_extra_links = evidence_links()
     ui_color = "#efe4f6"
 
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import (
     LINKS_XCOM_KEY,
@@ -66,9 +66,7 @@ class _LegallyMailSendOperator(BaseOperator):
 
             check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
 
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def build_units(self) -> list[SendUnit]:
         raise NotImplementedError

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import evidence_links
 from airflow_provider_legallymail.waiting.wait import WaitSpec
@@ -58,9 +58,7 @@ class _LegallyMailSensor(BaseSensorOperator):
     id_field = ""
     selection_field: str | None = None
     operator_extra_links = evidence_links()
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def __init__(
         self,
