@@ -216,13 +216,7 @@ def error_for_status(status_code: int, *, method: str, endpoint: str, body: str,
     return cls(text, status_code=status_code, method=method, endpoint=endpoint, api_message=api_message, **kwargs)
 
 
-def _fail_base() -> type[Exception]:
-    from airflow_provider_legallymail.compat import AirflowFailException
-
-    return AirflowFailException
-
-
-class OutcomeFailedError(MailApiError, _fail_base()):  # type: ignore[misc]
+class OutcomeFailedError(MailApiError, AirflowFailException):  # type: ignore[misc]
     """A wait ended in a terminal failure: a recipient bounced, a signer declined, an SMS failed...
 
     It names the recipient or signer and gives the API's reason. It derives from ``AirflowFailException``,

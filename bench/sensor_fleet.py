@@ -50,7 +50,7 @@ def memory_per_1000_waits(n: int = 5000) -> float:
 
     from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
     from airflow_provider_legallymail.waiting.poller import DEFAULT_CONFIG, Poller
-    from airflow_provider_legallymail.waiting.targets import wait_spec
+    from airflow_provider_legallymail.waiting.wait import wait_spec
 
     def observation(i: int) -> dict[str, Any]:
         def party(who: str) -> dict[str, Any]:
@@ -131,7 +131,7 @@ async def stall_monitor(stop: asyncio.Event, worst: list[float]) -> None:
 
 async def ours(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
     from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
-    from airflow_provider_legallymail.waiting.targets import wait_spec
+    from airflow_provider_legallymail.waiting.wait import wait_spec
 
     async def one(wait: Wait) -> None:
         target = {"email": "read", "signature": "signed", "sms": "delivered"}[wait.kind]
@@ -147,8 +147,8 @@ def checker() -> tuple[Any, Callable[[Wait], Awaitable[str | None]]]:
     """A hook (no retries, for the baselines) and an async check of one wait through the same decision."""
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
     from airflow_provider_legallymail.waiting.decision import Failed, Reached, decide
-    from airflow_provider_legallymail.waiting.outcomes import fetch_observation
-    from airflow_provider_legallymail.waiting.targets import wait_spec
+    from airflow_provider_legallymail.waiting.observations import fetch_observation
+    from airflow_provider_legallymail.waiting.wait import wait_spec
 
     hook = LegallyMailHook()
     hook.get_conn().policy = type(hook.get_conn().policy)(max_retries=0)
@@ -205,7 +205,7 @@ async def round_robin(waits: list[Wait], deadline: float, now: Callable[[], floa
 def warm_up() -> None:
     """Import and build what a running triggerer already has, so the clock measures waiting only."""
     from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
-    from airflow_provider_legallymail.waiting.targets import wait_spec
+    from airflow_provider_legallymail.waiting.wait import wait_spec
 
     LegallyMailWaitTrigger(wait_spec("sms", "warm-up", "delivered", deadline=0).to_json())
     quiet_structlog()  # after Airflow configured its logging
@@ -245,7 +245,7 @@ def run(approach: str, n: int, seed: int) -> dict[str, Any]:
     from legallymail_sandbox.server import SandboxServer
 
     os.environ["LEGALLYMAIL_PROVIDER_STATE_DIR"] = tempfile.mkdtemp(prefix="bench-budget-")
-    poller.DEFAULT_CONFIG = poller.configured(speed=SPEED)
+    poller.DEFAULT_CLOCK = poller.sped_up(SPEED)
     with SandboxServer(SandboxConfig(speed=0.0, rate_limit=0, credits=10_000, sms_credits=10_000)) as sandbox:
         rpm = 0 if approach == "http_sensor" else 10
         os.environ.update(sandbox.connection_env(requests_per_minute=rpm))

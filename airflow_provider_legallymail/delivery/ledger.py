@@ -19,7 +19,7 @@ import enum
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 class AttemptState(str, enum.Enum):
     """What the ledger knows of one attempt to send a unit (not an email's delivery status).
 
-    The values were ``pending`` / ``sent`` / ``unsent`` / ``unknown`` before 0.6; ledgers written then
-    still read (``parse``).
+    Development builds wrote ``pending`` / ``sent`` / ``unsent`` / ``unknown`` before these names; such
+    ledgers still read (``parse``).
     """
 
     STARTED = "started"  # recorded before the POST; no outcome recorded yet
@@ -73,7 +73,7 @@ def _path(base: str | None, *parts: str) -> Any:
 class SendLedger:
     """The attempts of one task instance, keyed by send unit (one batch, one signature request, one SMS).
 
-    ``sent_index``: where to copy the units that went out, for the event triggers (``waiting/sent_items``),
+    ``sent_index``: where to copy the units that went out, for the event triggers (``waiting/event_source.py``),
     when the ledger itself is not under ``ledger_path``; best effort.
     """
 
@@ -191,10 +191,42 @@ class SendLedger:
 def task_ledger(context: Mapping[str, Any], ledger_path: str | None, *, index_sent: bool = True) -> SendLedger:
     """The loaded ledger of the running task instance (``task_documents`` chooses where it lives).
 
-    ``index_sent``: copy what went out where the event triggers look (``waiting/sent_items``).
+    ``index_sent``: copy what went out where the event triggers look (``waiting/event_source.py``).
     """
     documents = task_documents(context, ledger_path)
     return SendLedger(documents, sent_index=sent_index(documents) if index_sent else None).load()
+
+
+def accepted_units(base: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(unit key, last attempt)`` of every unit the API accepted, in every ledger kept as files under ``base``
+    (default ``[legallymail] ledger_path``): sync, object storage; for the event triggers.
+
+    Reads the ledgers' own layout (``PathDocuments``): ``<dag>/<run>/<task>...json`` documents, whose shards
+    are one folder deeper, and among those only ledger documents (``units``); a task's other documents (its
+    wait's deadline), the claims and the event triggers' state, kept elsewhere or in another shape, are not
+    ledgers. The main document, its shards and the sent index of a ledger kept in Airflow's task state store
+    all count; a document being written is read at the next scan.
+    """
+    root = _path(base)
+    if not root.exists():
+        return
+    depth = len(root.parts)
+    for path in root.rglob("*.json"):
+        if len(path.parts) - depth not in (3, 4):  # <dag>/<run>/<doc>, <dag>/<run>/<task>.units/<shard>
+            continue
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            log.debug("Skipping %s: %s", path, exc)
+            continue
+        units = doc.get("units") if isinstance(doc, dict) else None
+        if not isinstance(units, dict):  # not a ledger document
+            continue
+        for key, attempts in units.items():
+            if attempts and isinstance(attempts, list) and isinstance(attempts[-1], dict):
+                last = attempts[-1]
+                if AttemptState.parse(last.get("state")) is AttemptState.ACCEPTED:
+                    yield str(key), last
 
 
 def _claim_path(base: str | None, key_parts: tuple[object, ...]) -> Any:

@@ -4,7 +4,8 @@
 quadratic for thousands of batches. Here the units that ``shard_of`` places in a shard live in their own
 small document (``units/<shard>``; as a file, ``<task>[.<map_index>].units/<shard>.json`` beside the task's
 document, which keeps the tries and the list of shards), so each step rewrites one shard. A lock makes
-every read and write atomic across threads. The decisions (what a retry does with each unit) stay in ``exactly_once``.
+every read and write atomic across threads. The decisions (what a retry does with each unit) stay in
+``delivery/deliverer.py``.
 """
 
 from __future__ import annotations

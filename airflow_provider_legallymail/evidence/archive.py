@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail.bounded import HookPool, run_bounded
+from airflow_provider_legallymail.contracts import ArchiveSummary
 from airflow_provider_legallymail.evidence.archive_index import write_entry
 from airflow_provider_legallymail.evidence.collect import (
     EvidenceFile,
@@ -53,7 +54,7 @@ class ItemResult:
     present: int = 0
     failed: bool = False
     remaining: int = 0
-    final_summary: dict[str, Any] | None = None
+    final_summary: ArchiveSummary | None = None
 
     def recorded(self, name: str) -> dict[str, Any]:
         for entry in (self.previous or {}).get("files", []):
@@ -61,7 +62,7 @@ class ItemResult:
                 return entry
         return {}
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ArchiveSummary:
         """What the task returns and announces for this id (small: the manifest has the rest)."""
         return {
             "kind": self.item.kind,

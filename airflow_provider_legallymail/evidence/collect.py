@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.models.legallymail import (
     Certificate,
     Email,
@@ -170,7 +171,7 @@ def collect_email(email: Email, secret: str | None = None) -> EvidenceItem:
         "is_multi_recipient": email.is_multi_recipient,
         "recipients": recipients,
     }
-    return EvidenceItem("email", email.tracking_id, email.status.value, facts, _unique(files))
+    return EvidenceItem(EMAIL.name, email.tracking_id, email.status.value, facts, _unique(files))
 
 
 def collect_signature(request: SignatureRequest, secret: str | None = None) -> EvidenceItem:
@@ -216,7 +217,7 @@ def collect_signature(request: SignatureRequest, secret: str | None = None) -> E
         "signed_document_hash": request.signed_document_hash,
         "signers": signers,
     }
-    return EvidenceItem("signature", request.uuid, request.status.value, facts, _unique(files))
+    return EvidenceItem(SIGNATURE.name, request.uuid, request.status.value, facts, _unique(files))
 
 
 def collect_sms(sms: Sms, secret: str | None = None) -> EvidenceItem:
@@ -246,4 +247,4 @@ def collect_sms(sms: Sms, secret: str | None = None) -> EvidenceItem:
         "ts_confirmed_at": iso(sms.ts_confirmed_at),
         "recipients": [{"phone": sms.recipient, "status": sms.status.value}],
     }
-    return EvidenceItem("sms", sms.uuid, sms.status.value, facts, _unique(files))
+    return EvidenceItem(SMS.name, sms.uuid, sms.status.value, facts, _unique(files))

@@ -1,4 +1,5 @@
-"""What to archive: ids given as a string, a list, or the return value of a sending operator or a sensor.
+"""What to archive: ids given as a string, a list, or the return value of a sending operator or a sensor
+(read by ``contracts.item_refs``, as the sensors read them).
 
 Every input is checked here, before any request, with an error that names the field (``evidence`` or
 ``kind``). A bare id says nothing about what it identifies (signature and SMS ids are both UUIDs), so a
@@ -8,16 +9,13 @@ bare id needs ``kind``; the operators' return values carry enough to tell.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_legallymail.contracts import item_refs
+from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.storage import digest
-from airflow_provider_legallymail.validation import fail, parse_rendered
-
-KINDS = ("email", "signature", "sms")
-SIGNATURE_KEYS = frozenset({"document_name", "signer_email", "signers", "document_hash"})
-SMS_KEYS = frozenset({"phone", "credits_deducted", "credits", "ts_confirmed_at"})
+from airflow_provider_legallymail.validation import fail
 
 
 @dataclass(frozen=True)
@@ -59,10 +57,7 @@ def check_kind(kind: Any) -> str | None:
     return str(kind)
 
 
-def _bare(value: Any, kind: str | None) -> Target:
-    text = str(value).strip()
-    if not text:
-        raise fail("evidence", "an empty id was given")
+def _bare(text: str, kind: str | None) -> Target:
     if kind is None:
         raise fail(
             "evidence",
@@ -72,48 +67,10 @@ def _bare(value: Any, kind: str | None) -> Target:
     return Target(kind, text)
 
 
-def _from_mapping(value: Mapping[str, Any], kind: str | None) -> list[Target]:
-    if value.get("from_trigger") and isinstance(value.get("payload"), Mapping):  # an event trigger's asset event
-        return _from_mapping(value["payload"], kind)
-    if "parent_tracking_ids" in value or "sends" in value:  # SendCertifiedEmailOperator
-        ids = value.get("parent_tracking_ids") or [s.get("tracking_id") for s in value.get("sends") or []]
-        return [_bare(i, "email") for i in ids]
-    declared = check_kind(value.get("kind")) or kind
-    if "id" in value and declared is not None:
-        return [_bare(value["id"], declared)]
-    if "tracking_id" in value:
-        return [_bare(value["tracking_id"], "email")]
-    if "uuid" in value:
-        keys = set(value)
-        guessed = "signature" if keys & SIGNATURE_KEYS else "sms" if keys & SMS_KEYS else None
-        return [_bare(value["uuid"], declared or guessed)]
-    raise fail(
-        "evidence",
-        f"a mapping with keys {sorted(map(str, value))} names nothing to archive: expected a sending operator's "
-        "return value, or tracking_id / uuid / {kind, id}",
-    )
-
-
-def _targets(value: Any, kind: str | None) -> list[Target]:
-    if isinstance(value, str):
-        parsed = parse_rendered(value)  # a list or dict rendered by Jinja from XCom
-        if parsed is not None:
-            return _targets(parsed, kind)
-        return [_bare(part, kind) for part in value.split(",") if part.strip()]
-    if isinstance(value, Mapping):
-        return _from_mapping(value, kind)
-    if isinstance(getattr(value, "extra", None), Mapping):  # an AssetEvent from triggering_asset_events
-        return _from_mapping(value.extra, kind)
-    if isinstance(value, list | tuple):
-        return [t for element in value for t in _targets(element, kind)]
-    if value is None:
-        return []
-    raise fail("evidence", f"expected an id, a list of ids or an operator's return value, got {type(value).__name__}")
-
-
 def parse_targets(value: Any, kind: Any = None) -> list[Target]:
     """The distinct targets in ``value``, in order; raises ``ValidationError`` naming the field."""
-    found = _targets(value, check_kind(kind))
+    refs = item_refs(value, check_kind(kind), "evidence")
+    found = [_bare(ref.id, check_kind(ref.kind)) for ref in refs if ref.id]
     if not found:
         raise fail("evidence", "nothing to archive: no tracking id or uuid was given")
     return list(dict.fromkeys(found))

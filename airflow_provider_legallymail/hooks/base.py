@@ -6,6 +6,7 @@ Nothing heavy happens at import or construction; ``requests`` is imported on the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseHook
@@ -65,17 +66,23 @@ class MailApiHook(BaseHook):
         return self._client
 
     @classmethod
-    def for_connection(cls, conn: Any) -> Self:
-        """A hook on an already-read connection: it never asks Airflow for it (e.g. one per worker thread)."""
+    def for_connection(cls, conn: Any, *, rate_scale: float = 1.0) -> Self:
+        """A hook on an already-read connection: it never asks Airflow for it (e.g. one per worker thread).
+
+        ``rate_scale``: the API's rate window runs that many times faster than real time (a sandbox started
+        with a scaled ``--rate-window``), so the request budget counts over ``rate_window / rate_scale``.
+        """
         hook = cls(conn.conn_id)
-        hook._client = hook.client_for(conn)
+        hook._client = hook.client_for(conn, rate_scale)
         return hook
 
-    def client_for(self, conn: Any) -> ApiClient:
+    def client_for(self, conn: Any, rate_scale: float = 1.0) -> ApiClient:
         from airflow_provider_legallymail.client.transport import ApiClient
 
         settings = settings_from_connection(conn, self.api_defaults)
         _mask(settings.token)
+        if rate_scale != 1.0:
+            settings = replace(settings, rate_window=settings.rate_window / rate_scale)
         return ApiClient(settings)
 
     def _check(self, probe: Callable[[], str]) -> tuple[bool, str]:

@@ -1,6 +1,6 @@
 """One Legitmailer email, plain or from a template, sent now or queued with a delay, at most once.
 
-The send is one ledger unit delivered by ``exactly_once.Deliverer`` (no lookup: Legitmailer cannot list
+The send is one ledger unit delivered by ``delivery.deliverer.Deliverer`` (no lookup: Legitmailer cannot list
 sends). A queued email's result records when it is due, so a task that waits for it (also after a retry
 that adopted it) knows how long; ``clock`` and ``pause`` are module functions that tests replace.
 """

@@ -5,7 +5,7 @@ template; addresses are de-duplicated (case-insensitive) through a hash table in
 into which the rows to send are spooled. Nothing is sent when a row is bad, unless ``skip_invalid``.
 Pass 2 reads the spool in batches of ``batch_size`` and posts them on ``max_active_requests`` threads.
 Each batch is a unit of the ledger (key: its index and a digest of its addresses), delivered through
-``exactly_once.Deliverer``: a retry adopts what went out, sends what was refused or never tried, and
+``delivery.deliverer.Deliverer``: a retry adopts what went out, sends what was refused or never tried, and
 fails on a batch whose outcome is unknown unless ``on_retry="resend"``.
 """
 

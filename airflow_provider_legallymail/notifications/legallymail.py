@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -41,9 +41,7 @@ class _LegallyMailNotifier(BaseNotifier):
         self.legallymail_conn_id = legallymail_conn_id
         self.ledger_path = ledger_path
 
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def identity(self) -> tuple[object, ...]:
         raise NotImplementedError

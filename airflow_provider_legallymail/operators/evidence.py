@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_legallymail.contracts import ArchiveRun, ArchiveSummary
     from airflow_provider_legallymail.evidence.collect import EvidenceItem
     from airflow_provider_legallymail.evidence.targets import Target
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
@@ -54,9 +55,7 @@ class ArchiveEvidenceOperator(BaseOperator):
     operator_extra_links = evidence_links()
     ui_color = "#efe4f6"
 
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def __init__(
         self,
@@ -144,7 +143,7 @@ class ArchiveEvidenceOperator(BaseOperator):
         archiver = Archiver(self.hook, folders.__getitem__, root=root, max_active=max_active, now=_now, on_item=saw)
         results = archiver.run(targets)
         archives = [r.final_summary or r.summary() for r in results]
-        summary = {
+        summary: ArchiveRun = {
             "archives": archives,
             "downloaded": sum(a["downloaded"] for a in archives),
             "already_present": sum(a["already_present"] for a in archives),
@@ -156,9 +155,9 @@ class ArchiveEvidenceOperator(BaseOperator):
             summary["already_present"],
         )
         self._announce(context, archives)
-        return summary
+        return dict(summary)
 
-    def _announce(self, context: Context, archives: list[dict[str, Any]]) -> None:
+    def _announce(self, context: Context, archives: list[ArchiveSummary]) -> None:
         """Give each Asset in ``outlets`` an event ``extra`` with the ids, statuses, manifests and hashes."""
         from airflow.sdk import Asset
 
@@ -167,9 +166,18 @@ class ArchiveEvidenceOperator(BaseOperator):
         assets = [o for o in self.outlets or [] if isinstance(o, Asset)]
         if not assets:
             return
-        keys = ("kind", "id", "status", "statuses", "manifest", "files")
         extra: dict[str, Any] = {
-            "archives": [{k: a[k] for k in keys} for a in archives],
+            "archives": [
+                {
+                    "kind": a["kind"],
+                    "id": a["id"],
+                    "status": a["status"],
+                    "statuses": a["statuses"],
+                    "manifest": a["manifest"],
+                    "files": a["files"],
+                }
+                for a in archives
+            ],
             "provider_version": __version__,
         }
         events = context["outlet_events"]

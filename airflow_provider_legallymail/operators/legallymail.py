@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
+from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import (
     LINKS_XCOM_KEY,
     LegallyMailDashboardLink,
@@ -60,13 +62,11 @@ class _LegallyMailSendOperator(BaseOperator):
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
         self.wait_timeout = wait_timeout.total_seconds() if isinstance(wait_timeout, timedelta) else wait_timeout
         if wait_for is not None:  # bad wait arguments fail when the DAG is parsed, before anything is sent
-            from airflow_provider_legallymail.waiting.targets import check_wait_arguments
+            from airflow_provider_legallymail.waiting.wait import check_wait_arguments
 
             check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
 
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def build_units(self) -> list[SendUnit]:
         raise NotImplementedError
@@ -128,7 +128,7 @@ class _LegallyMailSendOperator(BaseOperator):
         if self.wait_for is None:
             return summary
         from airflow_provider_legallymail.sensors.legallymail import defer_wait
-        from airflow_provider_legallymail.waiting.targets import wait_spec_after_send
+        from airflow_provider_legallymail.waiting.wait import wait_spec_after_send
 
         spec = wait_spec_after_send(
             self.kind, summary, self.wait_for, self.wait_recipients, context, self.wait_timeout, self.ledger_path
@@ -137,7 +137,7 @@ class _LegallyMailSendOperator(BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task."""
-        from airflow_provider_legallymail.waiting.outcomes import finish
+        from airflow_provider_legallymail.waiting.decision import finish
 
         return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log)}
 
@@ -160,7 +160,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "email"
+    kind = EMAIL.name
     template_fields: Sequence[str] = (
         "recipients",
         "subject",
@@ -270,12 +270,13 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         tracking_ids = {r["email"]: r["tracking_id"] for send in results for r in send["recipients"]}
         statuses = {send["status"] for send in results}
-        return {
-            "sends": results,
+        summary: EmailSendSummary = {
+            "sends": cast(list[EmailSend], results),
             "tracking_ids": tracking_ids,
             "parent_tracking_ids": [send["tracking_id"] for send in results],
             "status": statuses.pop() if len(statuses) == 1 else "partial",
         }
+        return dict(summary)
 
 
 class SignatureRequestOperator(_LegallyMailSendOperator):
@@ -290,7 +291,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "signature"
+    kind = SIGNATURE.name
     template_fields: Sequence[str] = ("document", "document_name", "signers", "language", "legallymail_conn_id")
     template_fields_renderers = {"signers": "json"}
     operator_extra_links = (LegallyMailDashboardLink(), SignatureDocumentLink(), SignedDocumentLink())
@@ -374,7 +375,7 @@ class SmsOperator(_LegallyMailSendOperator):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "sms"
+    kind = SMS.name
     template_fields: Sequence[str] = ("phone", "message", "legallymail_conn_id")
     operator_extra_links = (LegallyMailDashboardLink(),)
     ui_color = "#f6e7db"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legitmailer_hook
 from airflow_provider_legallymail.validation import fail
 
 if TYPE_CHECKING:
@@ -34,9 +34,7 @@ class _LegitmailerOperator(BaseOperator):
         super().__init__(**kwargs)
         self.legitmailer_conn_id = legitmailer_conn_id
 
-    hook: LazyHook[LegitmailerHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legitmailer.LegitmailerHook", "legitmailer_conn_id"
-    )
+    hook: LazyHook[LegitmailerHook] = LazyHook(legitmailer_hook, "legitmailer_conn_id")
 
 
 class _SourceOperator(_LegitmailerOperator):

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_legallymail.hooks.lazy import LazyHook
+from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
+from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import evidence_links
-from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -57,9 +58,7 @@ class _LegallyMailSensor(BaseSensorOperator):
     id_field = ""
     selection_field: str | None = None
     operator_extra_links = evidence_links()
-    hook: LazyHook[LegallyMailHook] = LazyHook(
-        "airflow_provider_legallymail.hooks.legallymail.LegallyMailHook", "legallymail_conn_id"
-    )
+    hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
     def __init__(
         self,
@@ -88,13 +87,12 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def resolve(self, context: Context) -> WaitSpec:
         """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
-        from airflow_provider_legallymail.waiting.deadlines import task_deadline
-        from airflow_provider_legallymail.waiting.targets import wait_spec
+        from airflow_provider_legallymail.waiting.wait import task_deadline, wait_spec
 
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
         spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
         timeout = float(self.timeout)
-        if self.kind == "signature" and not self.explicit_timeout:
+        if self.kind == SIGNATURE.name and not self.explicit_timeout:
             timeout += SIGNATURE_EXPIRY_MARGIN
         return replace(spec, deadline=task_deadline(context, timeout, self.ledger_path))
 
@@ -115,7 +113,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         """
         from airflow_provider_legallymail.evidence.links import hook_origin
         from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS
-        from airflow_provider_legallymail.waiting.outcomes import REACHED, evidence_link_entries, finish
+        from airflow_provider_legallymail.waiting.decision import REACHED, evidence_link_entries, finish
 
         reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
         links = evidence_link_entries(event["result"], hook_origin(self.hook), MAX_EVIDENCE_LINKS) if reached else []
@@ -125,14 +123,13 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         from airflow_provider_legallymail.compat import AirflowSensorTimeout
-        from airflow_provider_legallymail.waiting.observations import describe_changes
-        from airflow_provider_legallymail.waiting.outcomes import (
+        from airflow_provider_legallymail.waiting.decision import (
             TIMEOUT,
             error_event,
             event_for,
-            fetch_observation,
             is_transient,
         )
+        from airflow_provider_legallymail.waiting.observations import describe_changes, fetch_observation
 
         spec = self._spec
         observations: dict[str, Any] = {}
@@ -161,7 +158,7 @@ class _LegallyMailSensor(BaseSensorOperator):
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Finish on our own terms: the sensor base class would turn a declined outcome into a skip."""
         from airflow_provider_legallymail.compat import TaskDeferralTimeout
-        from airflow_provider_legallymail.waiting.outcomes import TIMEOUT, finish
+        from airflow_provider_legallymail.waiting.decision import TIMEOUT, finish
 
         try:
             return BaseOperator.resume_execution(self, next_method, next_kwargs, context)
@@ -183,7 +180,7 @@ class CertifiedEmailSensor(_LegallyMailSensor):
     :param legallymail_conn_id: the LegallyMail connection.
     """
 
-    kind = "email"
+    kind = EMAIL.name
     id_field = "tracking_id"
     selection_field = "recipients"
     template_fields: Sequence[str] = ("tracking_id", "target", "recipients", "legallymail_conn_id")
@@ -204,7 +201,7 @@ class SignatureSensor(_LegallyMailSensor):
     :param timeout: as for ``CertifiedEmailSensor``; by default the request's ``expires_at`` ends the wait.
     """
 
-    kind = "signature"
+    kind = SIGNATURE.name
     id_field = "uuid"
     selection_field = "signers"
     template_fields: Sequence[str] = ("uuid", "target", "signers", "legallymail_conn_id")
@@ -223,7 +220,7 @@ class SmsSensor(_LegallyMailSensor):
     :param target: ``"delivered"``.
     """
 
-    kind = "sms"
+    kind = SMS.name
     id_field = "uuid"
     template_fields: Sequence[str] = ("uuid", "target", "legallymail_conn_id")
     ui_color = "#f6e7db"

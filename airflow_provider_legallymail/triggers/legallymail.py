@@ -16,11 +16,12 @@ from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
+from airflow_provider_legallymail.waiting.decision import error_event, event_for
+from airflow_provider_legallymail.waiting.events import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
 from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
-from airflow_provider_legallymail.waiting.outcomes import error_event, event_for
 from airflow_provider_legallymail.waiting.poller import shared_poller
-from airflow_provider_legallymail.waiting.spacing import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
-from airflow_provider_legallymail.waiting.targets import WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 
 class LegallyMailWaitTrigger(BaseTrigger):
@@ -98,7 +99,7 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         state store on Airflow 3.3+, else ``[legallymail] ledger_path``/../events.
     :param ledger_path: the send ledgers to read (default ``[legallymail] ledger_path``).
     :param event_spacing: the shortest real time (seconds) between two events, so that the scheduler starts
-        one run per event (``waiting/spacing.py``); 0: no spacing.
+        one run per event (``waiting/events.py``); 0: no spacing.
     """
 
     kind: ClassVar[str]
@@ -112,10 +113,12 @@ class _OutcomeEventTrigger(BaseEventTrigger):
         ledger_path: str | None = None,
         event_spacing: float = DEFAULT_EVENT_SPACING,
     ) -> None:
-        from airflow_provider_legallymail.waiting.events import STATUSES, check_statuses
+        from airflow_provider_legallymail.waiting.events import check_statuses
 
         super().__init__()  # type: ignore[no-untyped-call]
-        self.statuses = list(check_statuses(self.kind, STATUSES[self.kind] if statuses is None else statuses))
+        self.statuses = list(
+            check_statuses(self.kind, KINDS[self.kind].event_statuses if statuses is None else statuses)
+        )
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float) or poll_interval <= 0:
             from airflow_provider_legallymail.validation import fail
 
@@ -168,17 +171,17 @@ class _OutcomeEventTrigger(BaseEventTrigger):
 class SignatureEventTrigger(_OutcomeEventTrigger):
     """An event per signature request that is ``signed``, ``declined`` or ``expired`` (default: all three)."""
 
-    kind = "signature"
+    kind = SIGNATURE.name
 
 
 class CertifiedEmailEventTrigger(_OutcomeEventTrigger):
     """An event per certified email ``delivered``, ``read``, ``bounced`` or ``failed`` (every recipient read:
     ``read``; one recipient bounced: ``bounced``). Default: all four."""
 
-    kind = "email"
+    kind = EMAIL.name
 
 
 class SmsEventTrigger(_OutcomeEventTrigger):
     """An event per certified SMS ``delivered`` or ``failed``, among the SMS sent through this provider."""
 
-    kind = "sms"
+    kind = SMS.name

@@ -1,1 +1,4 @@
-"""Waiting for outcomes: the wait spec, the one decision, and the shared poller behind the triggers."""
+"""Waiting for outcomes, one module per job: the wait and its deadline (``wait``), the one decision
+(``decision``), reading the API (``observations``), the shared poller (``poller``) and its policy and clock
+(``policy``), and the AssetWatcher side (``events``, ``event_source``, ``seen``). No module imports another
+in a circle (``tests/unit/test_layers.py``)."""

@@ -1,4 +1,6 @@
-"""The one decision of every wait: observations + spec + now -> Reached / Failed(who, reason) / Pending.
+"""The decision: observations + spec + now -> Reached / Failed / Pending, and what a task does on it.
+
+The one decision of every wait: observations + spec + now -> Reached / Failed(who, reason) / Pending.
 
 Pure: no I/O, no clock of its own. The poking sensor, reschedule mode, the trigger and ``wait_for=`` all
 call ``decide``, so they agree on the same status sequences. It reads per-recipient and per-signer
@@ -20,18 +22,30 @@ recipient the send returned vanishes, or the list is empty while the group says 
 toward success: no party of it counts as reached, and a missing one is waited for (the deadline's message
 names it); a failure it shows still fails. A signer reported ``signed`` in a request whose own status is
 ``declined`` or ``expired`` has not reached ``signed``: the wait fails, saying so.
+
+From a decision to what the task does: the event a trigger fires, and how the task ends on it.
+
+``event_for`` is called by the trigger and by a poke alike; ``finish`` turns an event into the task's
+return value or its exception, for sensors (``execute_complete`` and after poking) and for ``wait_for=``.
+A failure raises ``OutcomeFailedError`` (never retried, never skipped); only a deadline reached is a
+timeout, which ``soft_fail`` turns into a skip.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_legallymail.contracts import WaitResult
+from airflow_provider_legallymail.exceptions import MailApiError, OutcomeFailedError, RefusedError
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SMS
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
-from airflow_provider_legallymail.waiting.targets import SELECTION_FIELDS, WaitSpec
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 EXPIRY_GRACE = 60.0
 """Seconds past ``expires_at`` before an unsigned signer counts as expired (clock skew with the API)."""
@@ -56,38 +70,56 @@ class Pending:
 Decision = Reached | Failed | Pending
 
 
-def _party_outcome(spec: WaitSpec, observation: Observation, party: Mapping[str, Any], now: float) -> str | None:
-    """``"reached"``, a failure reason, or None (still pending) for one party."""
+REACHED = "reached"
+Outcome = tuple[str, str]
+"""One party's outcome: ``("reached", "reached")``, or the status that ended it (``failed``, ``bounced``,
+``declined``, ``expired``) and why; None while it is pending."""
+
+
+def _failed(status: str, party: Mapping[str, Any]) -> Outcome:
+    return status, status + (f" ({party['reason']})" if party.get("reason") else "")
+
+
+def party_outcome(
+    kind: str, target: str, observation: Observation, party: Mapping[str, Any], now: float
+) -> Outcome | None:
+    """Where one party of ``observation`` stands toward ``target`` (a failure does not depend on it)."""
     status = party["status"]
-    if spec.kind == "email":
+    if kind == EMAIL.name:
         email = EmailStatus.parse(status)
         if email.is_failure:
-            return f"{email.value}" + (f" ({party['reason']})" if party.get("reason") else "")
-        return "reached" if email.reached(EmailStatus(spec.target)) else None
-    if spec.kind == "sms":
+            return _failed(email.value, party)
+        return (REACHED, REACHED) if email.reached(EmailStatus(target)) else None
+    if kind == SMS.name:
         sms = SmsStatus.parse(status)
         if sms.is_failure:
-            return f"{sms.value}" + (f" ({party['reason']})" if party.get("reason") else "")
-        return "reached" if sms.is_success else None
-    signer = SignatureStatus.parse(status)
+            return _failed(sms.value, party)
+        return (REACHED, REACHED) if sms.is_success else None
+    return _signer_outcome(observation, SignatureStatus.parse(status), now)
+
+
+def _signer_outcome(observation: Observation, signer: SignatureStatus, now: float) -> Outcome | None:
     request = SignatureStatus.parse(observation["status"])
+    declined = "declined"
     if signer.is_success and request.is_failure:
         if any(SignatureStatus.parse(p["status"]) is SignatureStatus.DECLINED for p in observation["parties"]):
-            return "signed, but another signer declined the request: it will never be signed"
-        return f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
+            return declined, "signed, but another signer declined the request: it will never be signed"
+        reason = f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
+        return request.value, reason
     if signer.is_success:
-        return "reached"
+        return REACHED, REACHED
     expires_at = observation.get("expires_at")
     expired = signer is SignatureStatus.EXPIRED or request is SignatureStatus.EXPIRED
     if expires_at is not None and now > float(expires_at) + EXPIRY_GRACE:
         expired = True
     if signer is SignatureStatus.DECLINED:
-        return "declined to sign" + (f" at {observation['declined_at']}" if observation.get("declined_at") else "")
+        at = observation.get("declined_at")
+        return declined, "declined to sign" + (f" at {at}" if at else "")
     if request is SignatureStatus.DECLINED:
-        return "cannot sign any more: another signer declined the request"
+        return declined, "cannot sign any more: another signer declined the request"
     if expired:
         when = observation.get("expires_at_text")
-        return "did not sign before the request expired" + (f" at {when}" if when else "")
+        return "expired", "did not sign before the request expired" + (f" at {when}" if when else "")
     return None
 
 
@@ -99,15 +131,16 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     for observation in seen:
         proves = not unlisted_count(observation)  # an answer missing parties proves no success
         for party in observation["parties"]:
-            outcome = _party_outcome(spec, observation, party, now)
-            outcomes[party["who"]] = None if outcome == "reached" and not proves else outcome
+            found = party_outcome(spec.kind, spec.target, observation, party, now)
+            outcome = None if found is None else found[1]
+            outcomes[party["who"]] = None if outcome == REACHED and not proves else outcome
     gone = _unlisted(spec, seen, outcomes) if complete else []
     outcomes.update(dict.fromkeys(gone))  # expected, and no answer lists it any more: not reached
     if isinstance(spec.selection, tuple):
         if complete:
             strangers = [who for who in spec.selection if who not in outcomes]
             if strangers:
-                noun = SELECTION_FIELDS[spec.kind].rstrip("s")
+                noun = KINDS[spec.kind].party
                 return Failed(strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}")
         outcomes = {who: outcomes[who] for who in spec.selection if who in outcomes}
     failures = [(who, reason) for who, reason in outcomes.items() if reason not in (None, "reached")]
@@ -128,13 +161,42 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     return Pending(pending)
 
 
+def reached_statuses(observation: Observation, now: float) -> list[str]:
+    """Every event status of its kind (``Kind.event_statuses``) the observed item has reached, in order: what
+    the event triggers announce, from the same party outcomes as ``decide``.
+
+    A failed party ends the item: its failure statuses (the first, for a kind with one outcome). Otherwise a
+    target is reached when ``decide`` says so for every party of the item.
+    """
+    kind = KINDS[observation["kind"]]
+    failures = []
+    parties = observation["parties"]
+    if not parties and kind.one_outcome:  # no party listed: the item's own status (a request's expiry) tells
+        parties = [{"who": observation["id"], "status": observation["status"]}]
+    for party in parties:
+        found = party_outcome(kind.name, kind.targets[0], observation, party, now)
+        if found is not None and found[0] != REACHED:
+            failures.append(found[0])
+    if failures:
+        return (
+            [next(s for s in kind.event_statuses if s in failures)] if kind.one_outcome else [*dict.fromkeys(failures)]
+        )
+    ident = observation["id"]
+    return [
+        target
+        for target in kind.targets
+        if isinstance(
+            decide(WaitSpec(kind.name, (ident,), target, "all", math.inf), {ident: observation}, now), Reached
+        )
+    ]
+
+
 def _unlisted(spec: WaitSpec, seen: list[Observation], listed: Mapping[str, Any]) -> list[str]:
     """Parties the send returned (or the answers count) that no answer lists any more, as the wait names them."""
     missing = [who for who in spec.known_parties if who not in listed]
     short = sum(unlisted_count(o) for o in seen) - len(missing)
     if short > 0:
-        noun = SELECTION_FIELDS[spec.kind]
-        missing.append(f"{short} {noun.rstrip('s')}(s) the answer leaves out")
+        missing.append(f"{short} {KINDS[spec.kind].party}(s) the answer leaves out")
     return missing
 
 
@@ -144,7 +206,7 @@ def _iso(epoch: float) -> str:
 
 def result(
     spec: WaitSpec, observations: Mapping[str, Observation | None], decision: Decision, now: float
-) -> dict[str, Any]:
+) -> WaitResult:
     """The JSON return value of a finished wait: outcome and every selected party with its evidence."""
     parties = []
     documents = {}
@@ -157,16 +219,92 @@ def result(
         for party in observation["parties"]:
             if isinstance(spec.selection, str) or party["who"] in spec.selection:
                 parties.append({**party, "id": ident})
-    out: dict[str, Any] = {
+    out: WaitResult = {
         "kind": spec.kind,
         "ids": list(spec.ids),
         "target": spec.target,
         "outcome": "reached" if isinstance(decision, Reached) else "failed",
         "decided_at": _iso(now),
-        SELECTION_FIELDS[spec.kind]: parties,
     }
+    out["signers" if KINDS[spec.kind].parties == "signers" else "recipients"] = parties
     if documents:
         out["documents"] = documents
     if isinstance(decision, Failed):
         out["failed"] = {"who": decision.who, "reason": decision.reason}
     return out
+
+
+REACHED, FAILED, TIMEOUT, ERROR = "reached", "failed", "timeout", "error"
+
+
+def event_for(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> dict[str, Any] | None:
+    """The trigger event for the current state, or None while pending and before the deadline."""
+    decision: Decision = decide(spec, observations, now)
+    if isinstance(decision, Pending):
+        if now < spec.deadline:
+            return None
+        when = datetime.fromtimestamp(spec.deadline, timezone.utc).isoformat()
+        waiting = f" (still waiting for {', '.join(decision.waiting_for)})" if decision.waiting_for else ""
+        return {"status": TIMEOUT, "message": f"deadline {when} reached before {spec.describe()}{waiting}"}
+    out = result(spec, observations, decision, now)
+    if isinstance(decision, Failed):
+        return {"status": FAILED, "who": decision.who, "reason": decision.reason, "result": out}
+    return {"status": REACHED, "result": out}
+
+
+def error_event(exc: BaseException) -> dict[str, Any]:
+    """A wait that cannot succeed whatever happens next (unknown id, bad token): fail, don't skip."""
+    text = str(exc) if isinstance(exc, MailApiError) else f"{type(exc).__name__}: {exc}"
+    return {"status": ERROR, "message": text}
+
+
+def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | Any) -> dict[str, Any]:
+    """The task's return value for a final event, or the exception that ends it."""
+    from airflow_provider_legallymail.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+
+    status = event.get("status")
+    if status == REACHED:
+        outcome: dict[str, Any] = event["result"]
+        log.info("Reached %s for %s %s", outcome["target"], outcome["kind"], ", ".join(outcome["ids"]))
+        return outcome
+    if status == FAILED:
+        outcome = event["result"]
+        noun = KINDS[outcome["kind"]].party
+        message = f"{outcome['kind']} {', '.join(outcome['ids'])}: {noun} {event['who']} {event['reason']}"
+        raise OutcomeFailedError(message, who=str(event["who"]), reason=str(event["reason"]), result=outcome)
+    if status == TIMEOUT:
+        if soft_fail:
+            raise AirflowSkipException(f"{event.get('message')}; skipped (soft_fail)")
+        raise AirflowSensorTimeout(str(event.get("message")))
+    raise AirflowFailException(str(event.get("message") or f"unexpected event {dict(event)!r}"))
+
+
+def evidence_link_entries(outcome: Mapping[str, Any], own_origin: str | None, limit: int = 20) -> list[dict[str, str]]:
+    """``[{"label", "url"}]`` for each certificate, original document and acta a finished wait saw.
+
+    URLs as the API gave them, less any credential-like query parameter, and only those ``link_url``
+    allows (http(s) to the connection's origin or a documented LegallyMail host); sorted naturally, at
+    most ``limit`` (the link buttons).
+    """
+    from airflow_provider_legallymail.evidence.collect import public_url
+    from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
+
+    candidates: list[tuple[str, str]] = []
+    for party in (
+        outcome.get(KINDS[str(outcome.get("kind"))].parties if outcome.get("kind") in KINDS else "recipients") or []
+    ):
+        for cert in party.get("certificates") or []:
+            if cert.get("url"):
+                kind = "sms_certificate" if outcome.get("kind") == SMS.name else "certificate"
+                label = f"{evidence_label(kind, party.get('who'), cert.get('type'))} ({party.get('id')})"
+                candidates.append((label, public_url(str(cert["url"]))))
+    for ident, documents in (outcome.get("documents") or {}).items():
+        for key, name in (("original", ORIGINAL), ("acta", ACTA)):
+            if documents.get(key):
+                candidates.append((f"{name} ({ident})", public_url(str(documents[key]))))
+    return link_entries(candidates, own_origin, limit)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A poll error worth trying again later (429, 5xx, network), as opposed to a refusal (wrong id or token)."""
+    return isinstance(exc, MailApiError | OSError) and not isinstance(exc, RefusedError)

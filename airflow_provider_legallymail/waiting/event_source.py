@@ -1,4 +1,7 @@
-"""The loop behind an event trigger: discover items, watch them through the shared poller, announce each
+"""The AssetWatcher side, the loop: discover items, watch them through the shared poller, announce each
+transition once; and what the provider's own operators sent, read from their send ledgers.
+
+The loop behind an event trigger: discover items, watch them through the shared poller, announce each
 transition once.
 
 What it watches, on the connection's shared poller (the sensors' poller: one per connection per event
@@ -16,6 +19,14 @@ once, and what the API dates at or after the start, to the second, is announced)
 start (its ledger's ``sent_at``) has no history: its current outcome is announced. Each (id, status) is
 announced once: the event is yielded, then recorded in the seen-state (``seen.py``) before the next
 request; a cancellation while recording waits for the write to finish.
+
+What the provider's own operators sent, read back from their send ledgers (``delivery/ledger.py``).
+
+Every ``SendCertifiedEmailOperator``, ``SignatureRequestOperator`` and ``SmsOperator`` try records each send
+unit under ``<ledger_path>/<dag_id>/<run_id>/<task>[.<map_index>].json`` (or in shards beside it), keyed
+``email:...``, ``signature:...``, ``sms:...``, with the ids the API returned once it accepted the unit.
+The event triggers watch those ids by id, so an item sent through the provider is seen whatever falls
+off the API's 25-item lists. Reading is sync (object storage); the triggers call it in a worker thread.
 """
 
 from __future__ import annotations
@@ -25,15 +36,18 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from airflow_provider_legallymail.delivery.ledger import accepted_units
 from airflow_provider_legallymail.exceptions import RefusedError
+from airflow_provider_legallymail.kinds import KINDS, LISTABLE, SIGNATURE
 from airflow_provider_legallymail.waiting.events import expiry_of, is_final, payload, reached, reached_after
-from airflow_provider_legallymail.waiting.feeds import LISTABLE_KINDS, RecentFeed
-from airflow_provider_legallymail.waiting.poller import FATAL, Poller, shared_poller
+from airflow_provider_legallymail.waiting.observations import row_fingerprint
+from airflow_provider_legallymail.waiting.policy import RecentFeed
+from airflow_provider_legallymail.waiting.poller import FATAL, Poller, Subscription, get_within, shared_poller
 from airflow_provider_legallymail.waiting.seen import SeenState, SeenStore
-from airflow_provider_legallymail.waiting.targets import TARGETS, WaitSpec
-from airflow_provider_legallymail.waiting.watches import Subscription, get_within
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 log = logging.getLogger(__name__)
 LEDGER_SCAN = 300.0
@@ -61,7 +75,7 @@ class EventSpec:
 
 
 def _row_id(kind: str, row: Any) -> str:
-    return str(row.tracking_id if kind == "email" else row.uuid)
+    return str(getattr(row, KINDS[kind].id_field))
 
 
 def _row_observation(kind: str, ident: str, row: Any) -> dict[str, Any]:
@@ -72,8 +86,6 @@ def _row_observation(kind: str, ident: str, row: Any) -> dict[str, Any]:
 
 def _row_settled(row: Any) -> bool | None:
     """True when a list row proves the item settled, False when it proves it pending, None: proves nothing."""
-    from airflow_provider_legallymail.waiting.observations import row_fingerprint
-
     if row_fingerprint(row) is None:  # a multi-recipient email: the row's status is no aggregate
         return None
     return bool(row.status.is_terminal)
@@ -91,7 +103,7 @@ class EventSource:
         self.last: dict[str, Any] = {}  # latest observation per watched id
         self.expiries: dict[str, float] = {}
         self.dirty = False
-        self.rows_seen = spec.kind not in LISTABLE_KINDS
+        self.rows_seen = spec.kind not in LISTABLE
         self.clock: Any = _wall_clock
 
     async def run(self) -> AsyncIterator[dict[str, Any]]:
@@ -103,7 +115,7 @@ class EventSource:
         async with shared_poller(self.spec.conn_id) as poller:
             self.clock = poller.now
             feed = None
-            if kind in LISTABLE_KINDS:
+            if kind in LISTABLE:
                 feed = poller.subscribe_recent(RecentFeed(kind, self.spec.poll_interval, self._rows))
             for ident in [*self.state.open_ids(), *sorted(self.state.baseline)]:
                 self._watch(poller, ident, first_fetch=ident in self.state.baseline)
@@ -145,14 +157,14 @@ class EventSource:
 
     def _watch(self, poller: Poller, ident: str, first_fetch: bool = False) -> None:
         if ident not in self.subs:
-            spec = WaitSpec(self.spec.kind, (ident,), TARGETS[self.spec.kind][0], "all", math.inf)
+            spec = WaitSpec(self.spec.kind, (ident,), KINDS[self.spec.kind].targets[0], "all", math.inf)
             sub = poller.subscribe(spec)
             while not sub.queue.empty():  # what the poller already knew, then everything on one queue
                 self.queue.put_nowait(sub.queue.get_nowait())
             sub.queue = self.queue
             self.subs[ident] = sub
         watch = poller.watches.get((self.spec.kind, ident))
-        if watch is not None and watch.observation is None and (first_fetch or self.spec.kind == "signature"):
+        if watch is not None and watch.observation is None and (first_fetch or self.spec.kind == SIGNATURE.name):
             watch.urgent = True  # fetch its detail now (a baseline, or a signature's expires_at)
 
     def _unwatch(self, poller: Poller, ident: str) -> None:
@@ -189,8 +201,6 @@ class EventSource:
         self.rows_seen = True
 
     async def _scan_ledgers(self, poller: Poller) -> None:
-        from airflow_provider_legallymail.waiting.sent_items import sent_times
-
         try:
             sent = await asyncio.to_thread(sent_times, self.spec.kind, self.spec.ledger_path, poller.now())
         except Exception as exc:  # unreachable storage: keep watching what is known, try again later
@@ -280,3 +290,39 @@ class EventSource:
         except asyncio.CancelledError:  # stopping: finish recording what was announced, then stop
             await task
             raise
+
+
+LOOKBACK = 14 * 86400.0
+"""Sends older than this (seconds, by the ledger's ``finished_at``) are not looked for in the ledgers."""
+
+
+def _when(value: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(str(value)).timestamp() if value else None
+    except ValueError:
+        return None
+
+
+def sent_ids(kind: str, ledger_path: str | None, now: float, lookback: float = LOOKBACK) -> list[str]:
+    """Every id of ``kind`` the provider's operators sent in the last ``lookback`` seconds (sync: use a thread)."""
+    return list(sent_times(kind, ledger_path, now, lookback))
+
+
+def sent_times(kind: str, ledger_path: str | None, now: float, lookback: float = LOOKBACK) -> dict[str, float | None]:
+    """``sent_ids`` with when each was sent (epoch, the worker's clock; None: unknown).
+
+    When: the POST went out (``sent_at``), else the attempt started; a send finished before ``now - lookback``
+    is left out.
+    """
+    found: list[tuple[str, float | None]] = []
+    for key, last in accepted_units(ledger_path):
+        if not key.startswith(f"{kind}:"):
+            continue
+        finished = _when(last.get("finished_at") or last.get("at"))
+        if finished is not None and finished < now - lookback:
+            continue
+        result = last.get("result") or {}
+        ident = result.get(KINDS[kind].id_field) if isinstance(result, dict) else None
+        if ident:
+            found.append((str(ident), _when(last.get("sent_at") or last.get("at"))))
+    return dict(reversed(found))  # an id recorded twice keeps its first sending time

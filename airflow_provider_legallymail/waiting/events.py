@@ -1,4 +1,6 @@
-"""Outcome events: which statuses an item has reached, and the payload a triggered DAG run reads.
+"""The AssetWatcher side, pure: which statuses an item has reached, its event payload, and event spacing.
+
+Outcome events: which statuses an item has reached, and the payload a triggered DAG run reads.
 
 Pure: no I/O. An event trigger announces each (item, status) once, for the statuses it watches:
 
@@ -12,72 +14,47 @@ Pure: no I/O. An event trigger announces each (item, status) once, for the statu
 An email is read from its recipients, never from its group status (which stays ``pending`` in the
 documented example). A failed recipient ends the email: ``read`` (every recipient) can no longer happen.
 An answer listing fewer recipients than the email has announces no ``delivered`` / ``read``.
+
+Real time kept between two events of one watcher, so that Airflow starts one DAG run per event.
+
+Airflow (3.0 to 3.3 at least) queues an asset-triggered run per asset and DAG as one row stamped with the
+*first* event's time, and the run it then creates consumes only the events up to that time. An event that
+arrives between the first event and the run's creation (the scheduler's next loop, usually a second or
+two) is left out, and is consumed only by the run the *next* event starts, possibly days later
+(apache/airflow#56050). Spacing a watcher's events by a few seconds lets the scheduler create each run
+before the next event arrives: one run per outcome, none left waiting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail import validation
-from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
-from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
-from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
-
-STATUSES: dict[str, tuple[str, ...]] = {
-    "email": ("delivered", "read", "bounced", "failed"),
-    "signature": ("signed", "declined", "expired"),
-    "sms": ("delivered", "failed"),
-}
-ID_FIELDS = {"email": "tracking_id", "signature": "uuid", "sms": "uuid"}
-PARTIES = {"email": "recipients", "signature": "signers", "sms": "recipients"}
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE
+from airflow_provider_legallymail.statuses import EmailStatus
+from airflow_provider_legallymail.validation import fail
+from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE, reached_statuses
+from airflow_provider_legallymail.waiting.observations import Observation
 
 
 def check_statuses(kind: str, statuses: Any) -> tuple[str, ...]:
     """The watched statuses, checked and in a canonical order (so identical watchers have equal kwargs)."""
+    known = KINDS[kind].event_statuses
     values = [statuses] if isinstance(statuses, str) else list(statuses or ())
     if not values:
-        raise validation.fail("statuses", f"at least one of {', '.join(STATUSES[kind])} is required")
-    chosen = {validation.one_of(str(v).strip().lower(), STATUSES[kind], "statuses") for v in values}
-    return tuple(s for s in STATUSES[kind] if s in chosen)
-
-
-def _email_reached(observation: Observation) -> list[str]:
-    statuses = [EmailStatus.parse(p["status"]) for p in observation["parties"]]
-    failures = [s.value for s in statuses if s.is_failure]
-    if failures:
-        return list(dict.fromkeys(failures))
-    if unlisted_count(observation):  # an answer leaving recipients out proves no success
-        return []
-    reached = [t for t in (EmailStatus.DELIVERED, EmailStatus.READ) if statuses and all(s.reached(t) for s in statuses)]
-    return [t.value for t in reached]
-
-
-def _signature_reached(observation: Observation, now: float) -> list[str]:
-    request = SignatureStatus.parse(observation["status"])
-    signers = [SignatureStatus.parse(p["status"]) for p in observation["parties"]]
-    if request is SignatureStatus.DECLINED or SignatureStatus.DECLINED in signers:
-        return ["declined"]
-    if request is SignatureStatus.EXPIRED:
-        return ["expired"]  # whatever a signer says: an expired request proves no signature
-    if signers and all(s is SignatureStatus.SIGNED for s in signers):
-        return ["signed"]
-    expires_at = observation.get("expires_at")
-    if expires_at is not None and now > float(expires_at) + EXPIRY_GRACE:
-        return ["expired"]
-    return []
+        raise validation.fail("statuses", f"at least one of {', '.join(known)} is required")
+    chosen = {validation.one_of(str(v).strip().lower(), known, "statuses") for v in values}
+    return tuple(s for s in known if s in chosen)
 
 
 def reached(observation: Observation, now: float) -> list[str]:
-    """Every status of ``STATUSES`` the observed item has reached, in order."""
-    kind = observation["kind"]
-    if kind == "email":
-        return _email_reached(observation)
-    if kind == "signature":
-        return _signature_reached(observation, now)
-    status = SmsStatus.parse(observation["status"])
-    return [status.value] if status.is_terminal else []
+    """Every status of ``Kind.event_statuses`` the observed item has reached, in order (``decision``)."""
+    return reached_statuses(observation, now)
 
 
 def is_final(observation: Observation, now: float, watched: tuple[str, ...], announced: set[str]) -> bool:
@@ -85,14 +62,14 @@ def is_final(observation: Observation, now: float, watched: tuple[str, ...], ann
     statuses = reached(observation, now)
     if set(watched) <= announced | set(statuses):
         return True
-    if observation["kind"] == "email":
+    if observation["kind"] == EMAIL.name:
         return any(EmailStatus.parse(s).is_failure for s in statuses) or "read" in statuses
     return bool(statuses)  # a signature or SMS reaches one terminal status
 
 
 def expiry_of(observation: Observation) -> float | None:
     """When a pending signature request counts as expired (epoch), for the watcher's own timer."""
-    if observation["kind"] != "signature" or _signature_reached(observation, float("-inf")):
+    if observation["kind"] != SIGNATURE.name or reached_statuses(observation, float("-inf")):
         return None
     expires_at = observation.get("expires_at")
     return None if expires_at is None else float(expires_at) + EXPIRY_GRACE
@@ -156,19 +133,19 @@ def payload(status: str, observation: Observation, conn_id: str, now: float) -> 
     out: dict[str, Any] = {
         "kind": kind,
         "id": ident,
-        ID_FIELDS[kind]: ident,
+        KINDS[kind].id_field: ident,
         "status": status,
         "event_id": f"{kind}:{ident}:{status}",
         "item_status": observation["status"],
         "reached_at": _reached_at(status, observation),
         "detected_at": datetime.fromtimestamp(now, timezone.utc).isoformat(),
-        PARTIES[kind]: parties,
+        KINDS[kind].parties: parties,
         "certificates": certificates,
         "legallymail_conn_id": conn_id,
     }
-    if kind == "email":
+    if kind == EMAIL.name:
         out.update(subject=observation.get("subject"), sent_at=observation.get("sent_at"))
-    elif kind == "signature":
+    elif kind == SIGNATURE.name:
         documents = observation.get("documents") or {}
         out.update(
             document_name=observation.get("document_name"),
@@ -183,3 +160,37 @@ def payload(status: str, observation: Observation, conn_id: str, now: float) -> 
     else:
         out.update(phone=observation["parties"][0]["who"], sent_at=observation.get("sent_at"))
     return out
+
+
+DEFAULT_EVENT_SPACING = 5.0
+"""Seconds between two events of one watcher (a few of the scheduler's loops)."""
+
+
+def check_spacing(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise fail("event_spacing", f"{value!r} is not a number of seconds between 0 and 3600")
+    return float(value)
+
+
+class EventSpacing:
+    """``await before()`` an event, ``after()`` once it has been taken: at least ``seconds`` apart."""
+
+    def __init__(
+        self,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.sleep = sleep
+        self.last: float | None = None
+
+    async def before(self) -> None:
+        if self.last is not None:
+            delay = self.last + self.seconds - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
+
+    def after(self) -> None:
+        self.last = self.clock()

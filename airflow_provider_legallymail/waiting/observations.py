@@ -7,16 +7,17 @@ keep what a downstream task needs: per-party status, reason, timestamps and cert
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pendulum import DateTime
 
+from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
 from airflow_provider_legallymail.models.legallymail import Certificate, Email, EmailRecipient, SignatureRequest, Sms
-from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
+from airflow_provider_legallymail.statuses import EmailStatus
 
 Observation = dict[str, Any]
 _EMAIL_ORDER = (EmailStatus.SENT, EmailStatus.DELIVERED, EmailStatus.READ)
-_STATUSES: dict[str, Any] = {"email": EmailStatus, "signature": SignatureStatus, "sms": SmsStatus}
 
 
 def _iso(value: DateTime | None) -> str | None:
@@ -77,7 +78,7 @@ def email_observation(email: Email) -> Observation:
     else:
         parties = [_recipient(email, (email.recipient or email.tracking_id).lower())]
     return {
-        "kind": "email",
+        "kind": EMAIL.name,
         "id": email.tracking_id,
         "status": email.status.value,
         "parties": parties,
@@ -112,7 +113,7 @@ def signature_observation(request: SignatureRequest) -> Observation:
         ]
     declined_at = request.raw.get("declined_at")
     return {
-        "kind": "signature",
+        "kind": SIGNATURE.name,
         "id": request.uuid,
         "status": request.status.value,
         "expires_at": _epoch(request.expires_at),
@@ -133,7 +134,7 @@ def signature_observation(request: SignatureRequest) -> Observation:
 def sms_observation(sms: Sms) -> Observation:
     certificates = [{"type": "sms", "url": sms.download_certificate_url, "hash": None, "confirmed_at": None}]
     return {
-        "kind": "sms",
+        "kind": SMS.name,
         "id": sms.uuid,
         "status": sms.status.value,
         "sent_at": _iso(sms.sent_at),
@@ -152,6 +153,19 @@ def sms_observation(sms: Sms) -> Observation:
             }
         ],
     }
+
+
+OBSERVE: dict[str, Callable[[Any], Observation]] = {
+    EMAIL.name: email_observation,
+    SIGNATURE.name: signature_observation,
+    SMS.name: sms_observation,
+}
+"""Per kind: its observation, from what its hook method (``Kind.get``) returns."""
+
+
+def fetch_observation(hook: Any, kind: str, ident: str) -> Observation:
+    """One ``GET`` through the hook (its client, retries and budget), as an observation."""
+    return OBSERVE[kind](getattr(hook, KINDS[kind].get)(ident))
 
 
 def row_fingerprint(row: Email | SignatureRequest) -> tuple[Any, ...] | None:
@@ -185,8 +199,8 @@ def observation_fingerprint(observation: Observation) -> tuple[Any, ...]:
 
 def is_settled(observation: Observation) -> bool:
     """Nothing in it can change any more (every party terminal): the poller stops polling it."""
-    statuses = _STATUSES[observation["kind"]]
-    if observation["kind"] == "signature" and statuses.parse(observation["status"]).is_terminal:
+    statuses = KINDS[observation["kind"]].status
+    if observation["kind"] == SIGNATURE.name and statuses.parse(observation["status"]).is_terminal:
         return True
     if unlisted_count(observation):
         return False  # a recipient the answer no longer lists may come back

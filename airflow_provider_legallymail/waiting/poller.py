@@ -8,7 +8,7 @@ in a worker thread (``asyncio.to_thread``): nothing blocks the event loop. The p
   status, so one request re-checks up to 25 waits; a changed row, a multi-recipient email and an SMS
   are fetched individually;
 - is work-conserving: every free slot goes to the request most likely to see a change
-  (``waiting.schedule``: a hazard per kind and age, lists worth the watches they cover, minimum re-check
+  (``waiting.policy``: a hazard per kind and age, lists worth the watches they cover, minimum re-check
   intervals), paced evenly over the window so a changed row's detail is fetched within seconds;
 - starts a request only while more than ``reserve`` slots of the host's current request limit are free
   in the host-wide budget file, leaving them to sends; that limit is the connection's
@@ -27,12 +27,13 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from airflow_provider_legallymail import limits
+from airflow_provider_legallymail.client.budget import RequestBudget
 from airflow_provider_legallymail.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -40,38 +41,68 @@ from airflow_provider_legallymail.exceptions import (
     PermissionDeniedError,
     RefusedError,
 )
-from airflow_provider_legallymail.waiting.feeds import RecentFeed, with_feeds
-from airflow_provider_legallymail.waiting.observations import Observation, is_settled, observation_fingerprint
-from airflow_provider_legallymail.waiting.outcomes import fetch_observation
-from airflow_provider_legallymail.waiting.schedule import Action, choose
-from airflow_provider_legallymail.waiting.targets import WaitSpec
-from airflow_provider_legallymail.waiting.watches import Subscription, Watch
+from airflow_provider_legallymail.kinds import KINDS
+from airflow_provider_legallymail.waiting.observations import (
+    Observation,
+    fetch_observation,
+    is_settled,
+    observation_fingerprint,
+    row_fingerprint,
+)
+from airflow_provider_legallymail.waiting.policy import (
+    Action,
+    ApiClock,
+    PollerConfig,
+    RecentFeed,
+    Watch,
+    choose,
+)
+from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 log = logging.getLogger(__name__)
 FATAL = (AuthenticationError, PermissionDeniedError, ConfigurationError, MethodNotAllowedError)
 
 
-@dataclass(frozen=True)
-class PollerConfig:
-    """Tuning of the shared poller; times are API seconds (``speed`` only differs for the sandbox)."""
+T = TypeVar("T")
 
-    reserve: int | None = None  # budget slots left to sends; default max(1, current limit // 5)
-    floors: dict[str, float] = field(default_factory=lambda: {"sms": 3.0, "email": 5.0, "signature": 15.0})
-    recheck: float = 0.05  # a watch is re-checked no sooner than this fraction of its age (from its floor)
-    recheck_cap: float = 300.0  # ... and that minimum never exceeds this: spare budget reaches every watch
-    list_interval: float = 15.0  # the shortest interval between two requests of one list endpoint
-    cap: float = 1800.0  # the longest sleep between two looks at the watches
-    error_backoff_cap: float = 300.0
-    speed: float = 1.0  # API seconds per real second, clock and budgets: a sandbox whose rate window is scaled
-    # too (tests, bench); 1: the connection's sandbox_speed extra sets the clock alone
+
+async def get_within(queue: asyncio.Queue[T], timeout: float) -> T | None:
+    """The queue's next item, or None after ``timeout`` real seconds.
+
+    Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that arrives as the queue
+    delivers (a trigger the triggerer cancels must stop), and on 3.10 it raises asyncio's own TimeoutError.
+    """
+    getter = asyncio.ensure_future(queue.get())
+    try:
+        done, _ = await asyncio.wait({getter}, timeout=max(0.0, timeout))
+    finally:
+        if not getter.done():
+            getter.cancel()
+    return getter.result() if getter in done else None
+
+
+class Subscription:
+    """What one trigger receives: ``(id, observation)`` on every change, or ``(id, error)``."""
+
+    def __init__(self, spec: WaitSpec) -> None:
+        self.spec = spec
+        self.queue: asyncio.Queue[tuple[str, Observation | BaseException]] = asyncio.Queue()
+
+    def deliver(self, ident: str, item: Observation | BaseException) -> None:
+        self.queue.put_nowait((ident, item))
+
+    async def next(self, timeout: float) -> tuple[str, Observation | BaseException] | None:
+        return await get_within(self.queue, timeout)
 
 
 DEFAULT_CONFIG = PollerConfig()
+DEFAULT_CLOCK: Callable[[], ApiClock] = ApiClock
 _POLLERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Poller]] = weakref.WeakKeyDictionary()
 
 
-async def load_hook(conn_id: str) -> Any:
-    """The connection, read without blocking the loop, and a hook on it built in a worker thread."""
+async def load_hook(conn_id: str, rate_scale: float = 1.0) -> Any:
+    """The connection, read without blocking the loop, and a hook on it built in a worker thread (its request
+    budget counted ``rate_scale`` times faster than real time: ``ApiClock.budget_speed``)."""
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
     try:
@@ -82,17 +113,20 @@ async def load_hook(conn_id: str) -> Any:
         conn = await asyncio.to_thread(BaseHook.get_connection, conn_id)
     else:
         conn = await get_async_connection(conn_id, hook=LegallyMailHook)
-    return await asyncio.to_thread(LegallyMailHook.for_connection, conn)
+    return await asyncio.to_thread(LegallyMailHook.for_connection, conn, rate_scale=rate_scale)
 
 
 @asynccontextmanager
-async def shared_poller(conn_id: str, config: PollerConfig | None = None) -> AsyncIterator[Poller]:
-    """The running loop's poller for ``conn_id`` (started on first use), released on exit."""
+async def shared_poller(
+    conn_id: str, config: PollerConfig | None = None, clock: Callable[[], ApiClock] | None = None
+) -> AsyncIterator[Poller]:
+    """The running loop's poller for ``conn_id`` (started on first use, with a clock from ``clock``, default
+    ``DEFAULT_CLOCK``), released on exit."""
     loop = asyncio.get_running_loop()
     pollers = _POLLERS.setdefault(loop, {})
     poller = pollers.get(conn_id)
     if poller is None:
-        poller = pollers[conn_id] = Poller(conn_id, config or DEFAULT_CONFIG)
+        poller = pollers[conn_id] = Poller(conn_id, config or DEFAULT_CONFIG, clock=(clock or DEFAULT_CLOCK)())
         poller.start()
     poller.refs += 1
     try:
@@ -105,7 +139,13 @@ async def shared_poller(conn_id: str, config: PollerConfig | None = None) -> Asy
 
 
 class Poller:
-    def __init__(self, conn_id: str, config: PollerConfig, hook: Any = None) -> None:
+    """``clock``: its API time (default: real time, following the connection's ``sandbox_speed``); ``budget``:
+    what it paces its requests against (default: the hook's host budget, or the documented limit in-process
+    when the connection has none)."""
+
+    def __init__(
+        self, conn_id: str, config: PollerConfig, hook: Any = None, clock: ApiClock | None = None, budget: Any = None
+    ) -> None:
         self.conn_id = conn_id
         self.config = config
         self.refs = 0
@@ -115,12 +155,10 @@ class Poller:
         self._fatal: BaseException | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._t0 = time.monotonic()
-        self._t0_api = time.time()
-        self.speed = config.speed  # API seconds per real second of this poller's clock
+        self.clock = clock or ApiClock()
         self._failures = 0
         self._reserve = 0
-        self._own_budget: Any = None
+        self._own_budget: Any = budget
         self._last_list: dict[str, float] = {}
         self._paced_until = 0.0  # monotonic: the next non-urgent request starts no sooner
         self.feeds: list[RecentFeed] = []  # the event triggers' subscriptions to recent rows
@@ -130,11 +168,16 @@ class Poller:
         """The API's clock minus ours, from its last answer's ``Date`` header (None before any answer)."""
         return None if self._hook is None else self._hook.server_clock_offset  # type: ignore[no-any-return]
 
+    @property
+    def speed(self) -> float:
+        """API seconds per real second of its clock."""
+        return self.clock.speed
+
     def now(self) -> float:
-        return self._t0_api + (time.monotonic() - self._t0) * self.speed
+        return self.clock.now()
 
     async def _sleep(self, api_seconds: float, wakeable: bool = False) -> None:
-        real = max(0.0, api_seconds) / self.speed if self.speed > 0 else api_seconds
+        real = self.clock.real(api_seconds)
         if not wakeable:
             await asyncio.sleep(real)
             return
@@ -197,9 +240,9 @@ class Poller:
     async def _run(self) -> None:
         try:
             if self._hook is None:
-                self._hook = await load_hook(self.conn_id)
+                self._hook = await load_hook(self.conn_id, self.clock.budget_speed)
             settings = await asyncio.to_thread(lambda: self._hook.get_conn().settings)
-            self._adopt_speed(settings.sandbox_speed)  # on the loop: subscribe() reads the clock meanwhile
+            self.clock.follow(settings.sandbox_speed)  # on the loop: subscribe() reads the clock meanwhile
             await asyncio.to_thread(self._prepare_budget)
         except Exception as exc:  # no connection, a bad extra: every wait on it fails
             self._fail_all(exc)
@@ -207,30 +250,14 @@ class Poller:
         while await self._step():
             pass
 
-    def _adopt_speed(self, speed: float) -> None:
-        """Count API seconds at the connection's ``sandbox_speed`` unless the config already sets a speed.
-
-        Only the clock (ages, intervals): request budgets stay per real minute, as the sandbox's rate limit
-        (``--rate-window``, real seconds) and the sends sharing the host budget count them."""
-        if speed != 1.0 and self.config.speed == 1.0:
-            now = self.now()
-            self.speed = speed
-            self._t0, self._t0_api = time.monotonic(), now  # the clock stays continuous
-
     def _prepare_budget(self) -> None:
         client = self._hook.get_conn()
         rpm = client.settings.requests_per_minute
         self._reserve = self.config.reserve if self.config.reserve is not None else max(1, rpm // 5)
-        if self.config.speed != 1.0 and client.budget.enabled:  # the sandbox's scaled minute
-            from airflow_provider_legallymail.client.budget import RequestBudget
-
-            window = client.budget.window / self.config.speed
-            client.budget = RequestBudget(client.settings.base_url, rpm, window=window)
-        if not client.budget.enabled:  # no host budget: pace against the documented limit in-process
-            from airflow_provider_legallymail.client.budget import RequestBudget
-
+        if self._own_budget is None and not client.budget.enabled:  # no host budget: the documented limit
+            window = 60.0 / self.clock.budget_speed
             self._own_budget = RequestBudget(
-                f"poller-{id(self)}", limits.LEGALLYMAIL_REQUESTS_PER_MINUTE, window=60.0 / self.config.speed
+                f"poller-{id(self)}", limits.LEGALLYMAIL_REQUESTS_PER_MINUTE, window=window
             )
 
     def _reserve_within(self, limit: int) -> int:
@@ -251,9 +278,7 @@ class Poller:
         if free <= reserve:
             await asyncio.sleep(max(wait, 0.005))
             return True
-        action, next_at = choose(self.watches.values(), now, self.config, self._last_list)
-        if self.feeds and (action is None or not action.urgent):  # the event triggers' recent lists
-            action, next_at = with_feeds(self.feeds, self._last_list, now, action, next_at, self.config.list_interval)
+        action, next_at = choose(self.watches.values(), now, self.config, self._last_list, self.feeds)
         if action is None:
             await self._sleep(min(next_at - now, self.config.cap), wakeable=True)
             return True
@@ -283,7 +308,7 @@ class Poller:
         if action.what == "list":
             self.requests["list"] += 1
             self._last_list[action.kind] = self.now()
-            method = self._hook.list_emails if action.kind == "email" else self._hook.list_signatures
+            method = getattr(self._hook, str(KINDS[action.kind].list))
             rows = await asyncio.to_thread(method, 25)
             self._apply_rows(action.kind, rows, self.now())
             for feed in [f for f in self.feeds if f.kind == action.kind]:
@@ -304,9 +329,7 @@ class Poller:
         self._observe(watch, observation, self.now())
 
     def _apply_rows(self, kind: str, rows: list[Any], now: float) -> None:
-        from airflow_provider_legallymail.waiting.observations import row_fingerprint
-
-        by_id = {row.tracking_id if kind == "email" else row.uuid: row for row in rows}
+        by_id = {getattr(row, KINDS[kind].id_field): row for row in rows}
         for watch in self.watches.values():
             if watch.kind == kind and watch.list_covers():
                 row = by_id.get(watch.ident)
@@ -333,5 +356,10 @@ class Poller:
 
 
 def configured(**changes: Any) -> PollerConfig:
-    """``DEFAULT_CONFIG`` with ``changes`` (for the sandbox's speed in tests and the benchmark)."""
+    """``DEFAULT_CONFIG`` with ``changes``."""
     return replace(DEFAULT_CONFIG, **changes)
+
+
+def sped_up(speed: float) -> Callable[[], ApiClock]:
+    """Clocks for a sandbox whose clock and rate window both run ``speed`` times faster (tests, benchmark)."""
+    return lambda: ApiClock(speed, scales_budget=True)

@@ -65,6 +65,6 @@ def examples(
     """
     sandbox.set_speed(EXAMPLE_SPEED)
     # The connections (set by `connect`) predate the speed-up: their sandbox_speed extra is not set.
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=EXAMPLE_SPEED))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(EXAMPLE_SPEED))
     shutil.rmtree(Path(os.environ["AIRFLOW_HOME"]) / "legallymail" / "contact-snapshots", ignore_errors=True)
     return example_dags

@@ -20,7 +20,7 @@ SENSORS = """
 
 @pytest.fixture(autouse=True)
 def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
     sandbox.set_speed(SPEED)
     return sandbox
 

@@ -124,3 +124,94 @@ def test_a_dag_file_importing_the_legitmailer_operators_loads_nothing_heavy() ->
     heavy = ("requests", "urllib3", "sqlite3", "fastapi", "uvicorn", SANDBOX_NAME, f"{NAME}.hooks.legitmailer")
     assert [name for name in loaded if name.startswith(heavy)] == []
     assert f"{NAME}.legitmailer.template_batches" not in loaded
+
+
+# -- the waiting side: one home per job, no import circle ------------------------------------------------------
+WAITING_HOMES: dict[str, tuple[str, ...]] = {
+    "wait": ("WaitSpec", "wait_spec", "wait_spec_after_send", "task_deadline", "fixed_deadline"),  # the wait
+    "decision": ("decide", "reached_statuses", "event_for", "finish", "result"),  # the one decision
+    "observations": ("fetch_observation", "email_observation", "row_fingerprint"),  # reading the API
+    "policy": ("choose", "PollerConfig", "Action", "Watch", "RecentFeed", "ApiClock"),  # the poller's policy
+    "poller": ("Poller", "shared_poller", "Subscription", "load_hook"),  # the shared poller
+    "events": ("reached", "payload", "check_statuses", "EventSpacing"),  # the AssetWatcher side, pure
+    "event_source": ("EventSource", "sent_times"),  # the AssetWatcher side, its loop and the ledger scan
+    "seen": ("SeenState", "seen_store"),  # the event triggers' memory
+}
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (top level, in functions and under TYPE_CHECKING)."""
+    modules = {
+        ".".join([NAME, *(p for p in path.relative_to(PACKAGE).with_suffix("").parts if p != "__init__")]): path
+        for path in _modules()
+    }
+
+    def resolve(name: str) -> str:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = {resolve(imported) for _, imported in _imports(path)}
+        graph[module] = targets - {module, NAME, ""}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while (top := stack.pop()) != node:
+                component.append(top)
+            if component:
+                found.append(sorted([node, *component]))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_modules_of_the_package_import_each_other_in_a_circle() -> None:
+    assert _circles(_graph()) == []
+
+
+def test_the_circle_check_finds_a_circle() -> None:
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_waiting_side_has_one_home_per_job() -> None:
+    import importlib
+
+    waiting = {p.stem for p in (PACKAGE / "waiting").glob("*.py")} - {"__init__"}
+    assert waiting == set(WAITING_HOMES)
+    for module, names in WAITING_HOMES.items():
+        loaded = importlib.import_module(f"{NAME}.waiting.{module}")
+        assert [n for n in names if getattr(loaded, n, None) is None or _home(getattr(loaded, n)) != module] == []
+
+
+def _home(obj: object) -> str:
+    return str(getattr(obj, "__module__", "")).rpartition(".")[2]
+
+
+def test_the_sandbox_speed_reaches_the_waiting_side_in_one_place_and_no_client_budget_is_replaced() -> None:
+    """The connection's ``sandbox_speed`` becomes the injected clock's parameter once; the poller never
+    overwrites its hook client's budget (a budget is injected, or the client is built with it)."""
+    speed = [p.name for p in (PACKAGE / "waiting").glob("*.py") for _ in p.read_text().split(".sandbox_speed")[1:]]
+    assert speed == ["poller.py"]
+    assert [p.name for p in (PACKAGE / "waiting").glob("*.py") if ".budget = " in p.read_text()] == []

@@ -20,8 +20,8 @@ from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedge
 from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
 from airflow_provider_legallymail.private_files import UnsafeStateError
 from airflow_provider_legallymail.task_documents import LEDGER, PathDocuments
-from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
 from airflow_provider_legallymail.waiting.seen import FileSeenStore, SeenState
+from airflow_provider_legallymail.waiting.wait import fixed_deadline
 
 OTHER_UID = 65534  # nobody
 

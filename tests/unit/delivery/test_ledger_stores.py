@@ -17,7 +17,7 @@ import pytest
 
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger, task_ledger
 from airflow_provider_legallymail.task_documents import PathDocuments, StateStoreDocuments, task_documents
-from airflow_provider_legallymail.waiting.sent_items import sent_ids
+from airflow_provider_legallymail.waiting.event_source import sent_ids
 from tests.state_store import FakeTaskStateStore
 
 TI = SimpleNamespace(dag_id="dag", run_id="run", task_id="send", map_index=2)

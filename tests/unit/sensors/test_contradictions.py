@@ -21,7 +21,7 @@ from airflow_provider_legallymail.operators.legallymail import SendCertifiedEmai
 from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor, SignatureSensor
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 from airflow_provider_legallymail.waiting import poller
-from airflow_provider_legallymail.waiting.targets import wait_spec_after_send
+from airflow_provider_legallymail.waiting.wait import wait_spec_after_send
 from tests.unit.sensors.test_legallymail import ScriptedHook, ti
 
 TZ = "Europe/Madrid"
@@ -84,11 +84,12 @@ def poke_through(sensor: Any, states: list[Any]) -> Any:
 def first_event(trigger: LegallyMailWaitTrigger, states: list[Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     hook = ScriptedHook(states)
 
-    async def load_hook(conn_id: str) -> Any:
+    async def load_hook(conn_id: str, rate_scale: float = 1.0) -> Any:
+        hook.conn.budget.window = 60.0 / rate_scale  # as a real hook's budget on a sped-up clock
         return hook
 
     monkeypatch.setattr(poller, "load_hook", load_hook)
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=1000.0))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(1000.0))
 
     async def first() -> dict[str, Any]:
         async for event in trigger.run():

@@ -116,11 +116,12 @@ def by_poking(make: Any, states: list[Any]) -> dict[str, Any]:
 def by_trigger(make: Any, states: list[Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     hook = ScriptedHook(states)
 
-    async def load_hook(conn_id: str) -> Any:
+    async def load_hook(conn_id: str, rate_scale: float = 1.0) -> Any:
+        hook.conn.budget.window = 60.0 / rate_scale  # as a real hook's budget on a sped-up clock
         return hook
 
     monkeypatch.setattr(poller, "load_hook", load_hook)
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=1000.0))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(1000.0))
     sensor = make()
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({"ti": ti()})

@@ -16,7 +16,7 @@ from airflow.triggers.base import TriggerEvent
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 from airflow_provider_legallymail.waiting import poller
-from airflow_provider_legallymail.waiting.targets import wait_spec
+from airflow_provider_legallymail.waiting.wait import wait_spec
 from demo.watchers import rebuilt
 from legallymail_sandbox.server import SandboxServer
 
@@ -26,7 +26,7 @@ SPEED = 120.0  # sandbox seconds per real second: a read (30 s) arrives in 0.25 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, sleeps: list[float]) -> SandboxServer:
     """The sandbox's clock and its 10-per-minute limit both run SPEED times faster, and so does the poller."""
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
     for name, value in sandbox.connection_env(requests_per_minute=10).items():
         monkeypatch.setenv(name, value)
     sandbox.set_rate_limit(10, 60.0 / SPEED)
@@ -48,7 +48,7 @@ def payload(trigger: LegallyMailWaitTrigger) -> dict[str, Any]:
 def test_serialize_round_trips_and_a_restarted_triggerer_resumes_the_same_wait(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
     for name, value in sandbox.connection_env(requests_per_minute=0).items():
         monkeypatch.setenv(name, value)
     hook = LegallyMailHook()
@@ -181,11 +181,11 @@ def test_a_sped_up_sandbox_tells_the_waits_its_speed_through_the_connection(
     assert json.loads(env["AIRFLOW_CONN_LEGITMAILER_DEFAULT"])["extra"] == {}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert poller.DEFAULT_CONFIG.speed == 1.0
+    assert poller.DEFAULT_CLOCK().speed == 1.0
     # An hour-old request is an hour old; the budget stays 10 per real minute, as the sandbox's rate limit.
     assert asyncio.run(poller_clock("legallymail_default")) == (SPEED, 60.0)
 
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=30.0))  # a set speed stays
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(30.0))  # a set speed stays
     assert asyncio.run(poller_clock("legallymail_default")) == (30.0, 2.0)  # its budget scaled with it
     sandbox.set_speed(1.0)
     assert json.loads(sandbox.connection_env()["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"])["extra"] == {}

@@ -16,7 +16,7 @@ from airflow_provider_legallymail.triggers.legallymail import (
     SmsEventTrigger,
 )
 from airflow_provider_legallymail.waiting import poller
-from airflow_provider_legallymail.waiting.targets import wait_spec
+from airflow_provider_legallymail.waiting.wait import wait_spec
 from demo.watchers import rebuilt
 from legallymail_sandbox.server import SandboxServer
 from tests.integration.test_event_triggers import collect, contract
@@ -26,7 +26,7 @@ SPEED = 120.0
 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, sleeps: list[float]) -> SandboxServer:
-    monkeypatch.setattr(poller, "DEFAULT_CONFIG", poller.configured(speed=SPEED))
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
     for name, value in sandbox.connection_env(requests_per_minute=0).items():
         monkeypatch.setenv(name, value)
     sandbox.set_speed(SPEED)

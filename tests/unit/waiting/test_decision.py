@@ -9,7 +9,7 @@ import pytest
 from airflow_provider_legallymail.models.legallymail import Email, SignatureRequest
 from airflow_provider_legallymail.waiting.decision import Failed, Pending, Reached, decide
 from airflow_provider_legallymail.waiting.observations import email_observation, signature_observation
-from airflow_provider_legallymail.waiting.targets import WaitSpec, wait_spec
+from airflow_provider_legallymail.waiting.wait import WaitSpec, wait_spec
 
 TZ = "Europe/Madrid"
 NOW = 1_800_000_000.0  # 2027-01-15

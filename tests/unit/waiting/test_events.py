@@ -12,9 +12,9 @@ import pytest
 
 from airflow_provider_legallymail.evidence.targets import Target, parse_targets
 from airflow_provider_legallymail.exceptions import ValidationError
+from airflow_provider_legallymail.waiting.event_source import sent_ids
 from airflow_provider_legallymail.waiting.events import check_statuses, is_final, payload, reached
 from airflow_provider_legallymail.waiting.seen import AssetSeenStore, FileSeenStore, SeenState
-from airflow_provider_legallymail.waiting.sent_items import sent_ids
 
 
 def email(*statuses: str, group: str = "pending") -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_legallymail.waiting.outcomes import evidence_link_entries
+from airflow_provider_legallymail.waiting.decision import evidence_link_entries
 
 
 def test_links_name_each_certificate_and_document_and_drop_credentials() -> None:

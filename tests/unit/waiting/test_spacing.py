@@ -13,7 +13,7 @@ from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.triggers import legallymail as triggers
 from airflow_provider_legallymail.triggers.legallymail import SignatureEventTrigger
 from airflow_provider_legallymail.waiting import event_source
-from airflow_provider_legallymail.waiting.spacing import EventSpacing
+from airflow_provider_legallymail.waiting.events import EventSpacing
 
 
 class FakeClock:

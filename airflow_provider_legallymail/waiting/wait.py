@@ -1,22 +1,35 @@
-"""The wait spec: what to wait for (kind, ids, target, selection) and until when (an absolute deadline).
+"""The wait: what to wait for (``WaitSpec``: kind, ids, target, selection) and until when (its deadline).
+
+The wait spec: what to wait for (kind, ids, target, selection) and until when (an absolute deadline).
 
 A spec is plain JSON (``to_json`` / ``from_json``) so that it travels in a trigger's kwargs and survives a
 triggerer restart unchanged. ``wait_spec`` builds one from what a user passes, which is usually the whole
 return value of a sending operator; every check runs here, before any request, and names the field.
+
+The absolute deadline of a wait, fixed at the first try and read back by every later try.
+
+Airflow restarts a sensor's ``timeout`` (and ``defer(timeout=)``) at every try and every deferral, so a
+wait that is retried or re-deferred would wait longer than asked. The first try writes its deadline to the
+task instance's documents (``task_documents``: Airflow's task state store on 3.3+, key
+``legallymail/deadline``, so a retry on any host reads it; else ``<ledger_path>/<dag_id>/<run_id>/<task_id>
+[.<map_index>].deadline.json``); later tries, reschedules and re-deferrals use that one. Clearing a task keeps
+the deadline, like it keeps the ledger: give the task a new ``timeout`` to wait afresh.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.contracts import item_refs
 from airflow_provider_legallymail.exceptions import ValidationError
+from airflow_provider_legallymail.kinds import KINDS
+from airflow_provider_legallymail.task_documents import DocumentStore, task_documents
 
-TARGETS: dict[str, tuple[str, ...]] = {"email": ("delivered", "read"), "signature": ("signed",), "sms": ("delivered",)}
-ID_FIELDS = {"email": "tracking_id", "signature": "uuid", "sms": "uuid"}
-SELECTION_FIELDS = {"email": "recipients", "signature": "signers", "sms": "recipients"}
 QUANTIFIERS = ("all", "any")
 
 
@@ -55,40 +68,18 @@ class WaitSpec:
 
     def describe(self) -> str:
         who = self.selection if isinstance(self.selection, str) else ", ".join(self.selection)
-        return f"{self.kind} {', '.join(self.ids)}: {self.target} ({SELECTION_FIELDS[self.kind]}: {who})"
-
-
-def _from_send_result(kind: str, value: Mapping[str, Any], field: str) -> tuple[list[str], list[str]]:
-    """(ids, known recipients) from a sending operator's return value (or one send of an email)."""
-    if kind == "email":
-        if value.get("parent_tracking_ids"):  # SendCertifiedEmailOperator: every send of a split email
-            known = [str(e) for e in (value.get("tracking_ids") or {})]
-            return [str(i) for i in value["parent_tracking_ids"]], known
-        if value.get("tracking_id"):  # one entry of its "sends"
-            return [str(value["tracking_id"])], [str(r.get("email")) for r in value.get("recipients") or []]
-    elif value.get("uuid"):
-        return [str(value["uuid"])], []
-    raise validation.fail(field, f"this mapping holds no {ID_FIELDS[kind]} (keys: {', '.join(sorted(value))})")
+        return f"{self.kind} {', '.join(self.ids)}: {self.target} ({KINDS[self.kind].parties}: {who})"
 
 
 def parse_ids(kind: str, value: Any, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Ids (and recipients, when known) from an id, a list of ids, or a sending operator's return value."""
-    if isinstance(value, str):
-        value = validation.parse_rendered(value) or value  # an XCom rendered by Jinja
     ids: list[str] = []
     known: list[str] = []
-    items = value if isinstance(value, list | tuple) else [value]
-    for item in items:
-        if isinstance(item, Mapping):
-            found, parties = _from_send_result(kind, item, field)
-            ids += found
-            known += parties
-        elif isinstance(item, str) and "," in item:
-            ids += [part.strip() for part in item.split(",") if part.strip()]
-        else:
-            ids.append(validation.identifier(item, field))
+    for ref in item_refs(value, kind, field, only=kind):
+        ids.append(validation.identifier(ref.id, field))
+        known += ref.parties
     if not ids:
-        raise validation.fail(field, f"at least one {ID_FIELDS[kind]} is required")
+        raise validation.fail(field, f"at least one {KINDS[kind].id_field} is required")
     return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(p.lower() for p in known if p))
 
 
@@ -113,28 +104,26 @@ def wait_spec(
     id_field: str | None = None,
 ) -> WaitSpec:
     """A checked ``WaitSpec``; raises ``ValidationError`` naming the field before any request is sent."""
-    if kind not in TARGETS:
-        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(TARGETS)}", field="kind")
-    target_text = validation.one_of(str(target).strip().lower(), TARGETS[kind], "target")
-    found, known = parse_ids(kind, ids, id_field or ID_FIELDS[kind])
-    chosen = "all" if kind == "sms" else parse_selection(kind, selection, SELECTION_FIELDS[kind])
+    if kind not in KINDS:
+        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
+    spec_kind = KINDS[kind]
+    target_text = validation.one_of(str(target).strip().lower(), spec_kind.targets, "target")
+    found, known = parse_ids(kind, ids, id_field or spec_kind.id_field)
+    chosen = parse_selection(kind, selection, spec_kind.parties) if spec_kind.selectable else "all"
     if isinstance(chosen, tuple) and known:
         strangers = [a for a in chosen if a not in known]
         if strangers:
-            field = SELECTION_FIELDS[kind]
+            field = spec_kind.parties
             raise validation.fail(field, f"{', '.join(strangers)} is not a recipient of this send")
     return WaitSpec(kind, found, target_text, chosen, float(deadline), known)
 
 
-DEFAULT_WAIT_TIMEOUT = {"email": 7 * 86400.0, "signature": 8 * 86400.0, "sms": 86400.0}
-"""``wait_for=`` without ``wait_timeout``: a week (a signature request expires after one, which fails it)."""
-
-
 def check_wait_arguments(kind: str, target: Any, selection: Any, timeout: float | None) -> None:
     """``wait_for`` / ``wait_recipients`` / ``wait_timeout`` of a sending operator, checked at parse time."""
-    if target not in TARGETS[kind]:
-        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(TARGETS[kind])} for a {kind}")
-    if kind != "sms":
+    targets = KINDS[kind].targets
+    if target not in targets:
+        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(targets)} for a {kind}")
+    if KINDS[kind].selectable:
         parse_selection(kind, selection, "wait_recipients")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
         raise validation.fail("wait_timeout", f"{timeout!r} is not a positive number of seconds")
@@ -150,8 +139,32 @@ def wait_spec_after_send(
     ledger_path: str | None,
 ) -> WaitSpec:
     """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try."""
-    from airflow_provider_legallymail.waiting.deadlines import task_deadline
-
-    seconds = timeout if timeout is not None else DEFAULT_WAIT_TIMEOUT[kind]
+    seconds = timeout if timeout is not None else KINDS[kind].default_timeout
     deadline = task_deadline(context, seconds, ledger_path)
     return wait_spec(kind, summary, target, selection, deadline=deadline, id_field="wait_for")
+
+
+log = logging.getLogger(__name__)
+DEADLINE = "deadline"
+
+
+def task_deadline(context: Mapping[str, Any], timeout: float, ledger_path: str | None = None) -> float:
+    """``fixed_deadline`` in the running task instance's documents."""
+    return fixed_deadline(task_documents(context, ledger_path), timeout)
+
+
+def fixed_deadline(documents: DocumentStore, timeout: float, *, now: float | None = None) -> float:
+    """Epoch seconds: ``first try's start + timeout``, the same for every try of this task instance.
+
+    A document written for another ``timeout`` is replaced: changing the timeout starts a new wait.
+    """
+    try:
+        stored = documents.read(DEADLINE)
+        if stored is not None and float(stored.get("timeout", -1)) == float(timeout):
+            return float(stored["deadline"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("The wait's deadline at %s is unreadable (%s): fixing it again from now", documents.where, exc)
+    started = time.time() if now is None else now
+    deadline = started + float(timeout)
+    documents.write(DEADLINE, {"deadline": deadline, "timeout": float(timeout), "fixed_at": started})
+    return deadline

@@ -10,8 +10,7 @@ import pytest
 
 from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.task_documents import PathDocuments, StateStoreDocuments
-from airflow_provider_legallymail.waiting.deadlines import fixed_deadline
-from airflow_provider_legallymail.waiting.targets import WaitSpec, check_wait_arguments, wait_spec
+from airflow_provider_legallymail.waiting.wait import WaitSpec, check_wait_arguments, fixed_deadline, wait_spec
 from tests.state_store import FakeTaskStateStore
 
 SPLIT_EMAIL = {
@@ -76,7 +75,7 @@ def test_the_deadline_is_fixed_by_the_first_try_and_reset_by_a_new_timeout(tmp_p
 
 def test_a_sensor_retried_on_another_host_keeps_the_first_tries_deadline(tmp_path: Any, monkeypatch: Any) -> None:
     """Airflow 3.3+: the deadline lives in the task state store, not on the first worker's disk."""
-    from airflow_provider_legallymail.waiting.deadlines import task_deadline
+    from airflow_provider_legallymail.waiting.wait import task_deadline
 
     state = FakeTaskStateStore()
     ti = SimpleNamespace(dag_id="d", run_id="r", task_id="wait", map_index=-1)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE
-from airflow_provider_legallymail.waiting.poller import DEFAULT_CONFIG
-from airflow_provider_legallymail.waiting.schedule import choose
-from airflow_provider_legallymail.waiting.targets import wait_spec
-from airflow_provider_legallymail.waiting.watches import Subscription, Watch
+from airflow_provider_legallymail.waiting.policy import Watch, choose
+from airflow_provider_legallymail.waiting.poller import DEFAULT_CONFIG, Subscription
+from airflow_provider_legallymail.waiting.wait import wait_spec
 
 T0 = 1_800_000_000.0
 
