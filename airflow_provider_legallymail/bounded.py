@@ -13,6 +13,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from airflow_provider_legallymail.validation import fail
+
 T = TypeVar("T")
 H = TypeVar("H")
 MAX_ACTIVE_LIMIT = 32
@@ -28,8 +30,6 @@ class Done(Generic[T]):
 
 
 def active_requests(value: Any, field: str = "max_active_requests") -> int:
-    from airflow_provider_legallymail.validation import fail
-
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ACTIVE_LIMIT:
         raise fail(field, f"{value!r}: a whole number from 1 to {MAX_ACTIVE_LIMIT} is required")
     return value

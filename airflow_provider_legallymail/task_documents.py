@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from airflow_provider_legallymail.private_files import write_private
 from airflow_provider_legallymail.storage import configured_location, configured_option, location, segment
+from airflow_provider_legallymail.topology import is_distributed_executor
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,6 @@ def sent_index(documents: DocumentStore) -> DocumentStore | None:
 
 def warn_if_local_on_several_hosts(where: str) -> None:
     """Say loudly that a retry on another host will not see ``where`` (a local default)."""
-    from airflow_provider_legallymail.topology import is_distributed_executor
-
     if is_distributed_executor():
         log.warning(
             "LEGALLYMAIL: the send ledger is at %s, on this worker's own disk, and the executor runs tasks on "

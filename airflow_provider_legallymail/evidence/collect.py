@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from airflow_provider_legallymail.evidence.links import evidence_label
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.models.legallymail import (
     Certificate,
@@ -51,8 +52,6 @@ class EvidenceFile:
     @property
     def label(self) -> str:
         """How a person names this file: "ana@example.com: read certificate", "Audit trail (acta)"."""
-        from airflow_provider_legallymail.evidence.links import evidence_label
-
         return evidence_label(self.kind, self.party, self.stage)
 
 

@@ -77,7 +77,7 @@ class MailApiHook(BaseHook):
         return hook
 
     def client_for(self, conn: Any, rate_scale: float = 1.0) -> ApiClient:
-        from airflow_provider_legallymail.client.transport import ApiClient
+        from airflow_provider_legallymail.client.transport import ApiClient  # lazy: it imports requests
 
         settings = settings_from_connection(conn, self.api_defaults)
         _mask(settings.token)

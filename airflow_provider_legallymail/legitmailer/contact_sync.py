@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.bounded import HookPool, run_bounded
 from airflow_provider_legallymail.exceptions import MailApiError, NotFoundError, RefusedError, ValidationError
-from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot
+from airflow_provider_legallymail.legitmailer.contact_snapshot import ContactSnapshot, snapshot_location
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError, redact
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, Row, RowSource
+from airflow_provider_legallymail.legitmailer.scratch import scratch_db
 from airflow_provider_legallymail.storage import digest as text_digest
 
 if TYPE_CHECKING:
@@ -313,9 +314,6 @@ def sync_contacts(hook: LegitmailerHook, source: RowSource, request: SyncRequest
 
     Bad rows raise ``ValidationError`` before anything is written, unless ``skip_invalid``.
     """
-    from airflow_provider_legallymail.legitmailer.contact_snapshot import snapshot_location
-    from airflow_provider_legallymail.legitmailer.scratch import scratch_db
-
     list_id, list_name = resolve_list(hook, request.contact_list)
     log.info("Contact list %r (id %s), key column %r, %s", list_name, list_id, request.key, _mode(request))
     with scratch_db("contacts") as (db, directory):

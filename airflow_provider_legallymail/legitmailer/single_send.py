@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.delivery.deliverer import SendUnit
+from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
 from airflow_provider_legallymail.storage import digest
 
 if TYPE_CHECKING:
@@ -78,8 +79,6 @@ class OutgoingEmail:
 
     def check(self) -> str:
         """Validate everything before any request; returns ``"template"`` or ``"plain"``."""
-        from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
-
         if self.template is not None:
             if any(v is not None for v in (self.from_address, self.subject, self.body)):
                 raise validation.fail("template", "a template send takes no from_address, subject or body")

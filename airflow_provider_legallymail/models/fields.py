@@ -7,6 +7,8 @@ from typing import Any
 import pendulum
 from pendulum import DateTime
 
+from airflow_provider_legallymail.exceptions import UnreadableAnswerError
+
 
 def as_datetime(value: Any, tz: str) -> DateTime | None:
     """Parse ``"2024-01-15 10:30:00"`` (no zone: taken in ``tz``) or an ISO 8601 string with an offset.
@@ -33,8 +35,6 @@ def as_datetime(value: Any, tz: str) -> DateTime | None:
 
 
 def _out_of_range(text: str) -> Exception:
-    from airflow_provider_legallymail.exceptions import UnreadableAnswerError
-
     shown = text if len(text) <= 40 else f"{text[:40]}..."
     return UnreadableAnswerError(f"the API answered a timestamp out of range: {shown!r}")
 

@@ -2,6 +2,10 @@
 
 Airflow can fire one callback twice for one event; each notifier claims the event (task instance and try,
 or DAG run, plus what it sends) in the ledger store before sending, so the second firing sends nothing.
+
+Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
+parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
+running task needs.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """``ArchiveEvidenceOperator``: keep the certificates, signed documents and actas, verified, in an archive.
 
 See ``airflow_provider_legallymail.evidence`` for what is fetched, how files are written and verified.
+
+Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
+parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
+running task needs.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Operators that send certified emails, signature requests and certified SMS exactly once across retries.
 
 See ``airflow_provider_legallymail.delivery.deliverer`` for how a retry adopts what an earlier try sent.
+
+Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
+parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
+running task needs.
 """
 
 from __future__ import annotations

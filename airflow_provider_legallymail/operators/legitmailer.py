@@ -2,7 +2,8 @@
 
 The work lives in ``template_batches``, ``contact_sync`` and ``single_send``; these classes hold the
 arguments, check them (bad input fails the task at once, without retries) and wire the pieces together.
-Everything heavy is imported inside ``execute``.
+Everything heavy is imported inside ``execute``: DAG files import this module on every parse, which must
+not load ``requests`` (``tests/unit/test_import_light.py``).
 """
 
 from __future__ import annotations

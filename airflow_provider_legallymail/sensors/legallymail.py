@@ -5,6 +5,10 @@ Deferrable by default (the wait runs in the triggerer, sharing one poller per co
 the same decision (``waiting.decision.decide``). The deadline is absolute: fixed at the first try and
 kept across retries and re-deferrals. A terminal failure raises ``OutcomeFailedError`` (no retry, never
 skipped); ``soft_fail`` skips only when the deadline is reached.
+
+Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
+parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
+running task needs.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ Fully async: the connection is read asynchronously and every request runs the ex
 worker thread through the shared poller (one per connection per event loop). Its kwargs hold the whole
 wait, absolute deadline included, so a restarted triggerer rebuilds it from ``serialize()`` and resumes.
 It fires one event: ``reached`` / ``failed`` (with the result), ``timeout`` or ``error``.
+
+Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
+parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
+running task needs.
 """
 
 from __future__ import annotations

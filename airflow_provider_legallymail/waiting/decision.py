@@ -40,7 +40,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_legallymail.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 from airflow_provider_legallymail.contracts import WaitResult
+from airflow_provider_legallymail.evidence.collect import public_url
+from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
 from airflow_provider_legallymail.exceptions import MailApiError, OutcomeFailedError, RefusedError
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SMS
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
@@ -260,8 +263,6 @@ def error_event(exc: BaseException) -> dict[str, Any]:
 
 def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | Any) -> dict[str, Any]:
     """The task's return value for a final event, or the exception that ends it."""
-    from airflow_provider_legallymail.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
-
     status = event.get("status")
     if status == REACHED:
         outcome: dict[str, Any] = event["result"]
@@ -286,9 +287,6 @@ def evidence_link_entries(outcome: Mapping[str, Any], own_origin: str | None, li
     allows (http(s) to the connection's origin or a documented LegallyMail host); sorted naturally, at
     most ``limit`` (the link buttons).
     """
-    from airflow_provider_legallymail.evidence.collect import public_url
-    from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
-
     candidates: list[tuple[str, str]] = []
     for party in (
         outcome.get(KINDS[str(outcome.get("kind"))].parties if outcome.get("kind") in KINDS else "recipients") or []

@@ -35,7 +35,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_legallymail import validation
+from airflow_provider_legallymail.evidence.collect import public_url
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE
+from airflow_provider_legallymail.redaction import scrub
 from airflow_provider_legallymail.statuses import EmailStatus
 from airflow_provider_legallymail.validation import fail
 from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE, reached_statuses
@@ -79,9 +81,6 @@ def _clean(url: Any) -> Any:
     """A URL as the API gave it, without credential-like query parameters or any registered secret."""
     if not isinstance(url, str):
         return url
-    from airflow_provider_legallymail.evidence.collect import public_url
-    from airflow_provider_legallymail.redaction import scrub
-
     return scrub(public_url(url))
 
 

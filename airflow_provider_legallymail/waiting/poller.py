@@ -41,6 +41,7 @@ from airflow_provider_legallymail.exceptions import (
     PermissionDeniedError,
     RefusedError,
 )
+from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.waiting.observations import (
     Observation,
@@ -103,8 +104,6 @@ _POLLERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Poller]
 async def load_hook(conn_id: str, rate_scale: float = 1.0) -> Any:
     """The connection, read without blocking the loop, and a hook on it built in a worker thread (its request
     budget counted ``rate_scale`` times faster than real time: ``ApiClock.budget_speed``)."""
-    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-
     try:
         from airflow.providers.common.compat.connection import get_async_connection
     except ImportError:  # older common-compat (Airflow 3.1 environments): the sync lookup in a thread

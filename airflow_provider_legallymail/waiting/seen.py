@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from airflow_provider_legallymail.private_files import write_private
+from airflow_provider_legallymail.storage import configured_location, location
 
 STATE_VERSION = 1
 RETENTION = 30 * 86400.0
@@ -123,8 +124,6 @@ class FileSeenStore:
         self.where = f"{base or 'ledger_path/../events'}/{name}.json"
 
     def _path(self) -> Any:
-        from airflow_provider_legallymail.storage import configured_location, location
-
         if self.base:
             return location(self.base, f"{self.name}.json")
         ledger = configured_location("ledger_path", "ledger").rstrip("/")
