@@ -15,6 +15,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import pendulum
+
 from airflow_provider_legallymail.client.urls import checked_origin, is_loopback, shown
 from airflow_provider_legallymail.exceptions import ConfigurationError
 from airflow_provider_legallymail.redaction import register_secret
@@ -148,8 +150,6 @@ def _boolean(extras: dict[str, Any], name: str, default: bool) -> bool:
 
 
 def _timezone(extras: dict[str, Any], default: str) -> str:
-    import pendulum
-
     name = str(extras.get("timezone") or default)
     try:
         pendulum.timezone(name)

@@ -7,12 +7,15 @@ that adopted it) knows how long; ``clock`` and ``pause`` are module functions th
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
+
+import pendulum
 
 from airflow_provider_legallymail import validation
 from airflow_provider_legallymail.delivery.deliverer import SendUnit
@@ -33,8 +36,6 @@ def pause(seconds: float) -> None:
 
 def _when(value: Any, field: str) -> datetime:
     if isinstance(value, str):
-        import pendulum
-
         try:
             parsed = pendulum.parse(value)
         except (ValueError, TypeError):
@@ -92,8 +93,6 @@ class OutgoingEmail:
     def _tokens(self) -> Mapping[str, Any]:
         tokens = self.token_map if self.token_map is not None else {}
         if isinstance(tokens, str):
-            import json
-
             try:
                 tokens = json.loads(tokens)
             except ValueError:

@@ -3,9 +3,9 @@
 Airflow can fire one callback twice for one event; each notifier claims the event (task instance and try,
 or DAG run, plus what it sends) in the ledger store before sending, so the second firing sends nothing.
 
-Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
-parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
-running task needs.
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
+from airflow_provider_legallymail.delivery.ledger import AttemptState, claim_once, release_claim
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
+from airflow_provider_legallymail.storage import digest
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,7 +30,6 @@ def event_key(context: Any, *what: object) -> tuple[object, ...]:
     """What identifies one firing: the task instance try (or the DAG run) and what is being sent."""
     dag_run = context.get("dag_run")
     ti = context.get("ti") or context.get("task_instance")
-    from airflow_provider_legallymail.storage import digest
 
     what_digest = digest(repr(what))
     run_id = getattr(dag_run, "run_id", None) or context.get("run_id", "no-run")
@@ -55,7 +56,6 @@ class _LegallyMailNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         from airflow_provider_legallymail.delivery.deliverer import attempt_state
-        from airflow_provider_legallymail.delivery.ledger import AttemptState, claim_once, release_claim
 
         key = event_key(context, *self.identity())
         if not claim_once(self.ledger_path, *key):

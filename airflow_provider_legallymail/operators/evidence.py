@@ -2,9 +2,9 @@
 
 See ``airflow_provider_legallymail.evidence`` for what is fetched, how files are written and verified.
 
-Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
-parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
-running task needs.
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail import __version__
+from airflow_provider_legallymail.bounded import active_requests
+from airflow_provider_legallymail.compat import AirflowFailException
+from airflow_provider_legallymail.evidence.destination import archive_root
+from airflow_provider_legallymail.evidence.targets import parse_targets
+from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
+from airflow_provider_legallymail.storage import location
+from airflow_provider_legallymail.validation import fail
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -84,8 +92,6 @@ class ArchiveEvidenceOperator(BaseOperator):
     # -- input -------------------------------------------------------------------------------------
     def _folder(self, root: Any, target: Target, context: Context) -> Any:
         from airflow_provider_legallymail.evidence.archive_index import INDEX_DIR
-        from airflow_provider_legallymail.storage import location
-        from airflow_provider_legallymail.validation import fail
 
         name = target.folder_name  # the id itself when plain, else a slug and a hash of it: never "/" or ".."
         variables = {"kind": target.kind, "id": name, "tracking_id": None, "uuid": None}
@@ -104,10 +110,6 @@ class ArchiveEvidenceOperator(BaseOperator):
 
     def _plan(self, context: Context) -> tuple[Any, list[Target], dict[Target, Any], int]:
         """Every check, before any request: the root, targets, their folders, the number of parallel downloads."""
-        from airflow_provider_legallymail.bounded import active_requests
-        from airflow_provider_legallymail.evidence.destination import archive_root
-        from airflow_provider_legallymail.evidence.targets import parse_targets
-        from airflow_provider_legallymail.validation import fail
 
         targets = parse_targets(self.evidence, self.kind)
         max_active = active_requests(self.max_active_downloads, "max_active_downloads")
@@ -125,10 +127,8 @@ class ArchiveEvidenceOperator(BaseOperator):
 
     # -- run ---------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.compat import AirflowFailException
         from airflow_provider_legallymail.evidence.archive import Archiver
         from airflow_provider_legallymail.evidence.links import hook_origin, link_entries
-        from airflow_provider_legallymail.exceptions import ValidationError
 
         try:
             root, targets, folders, max_active = self._plan(context)
@@ -164,8 +164,6 @@ class ArchiveEvidenceOperator(BaseOperator):
     def _announce(self, context: Context, archives: list[ArchiveSummary]) -> None:
         """Give each Asset in ``outlets`` an event ``extra`` with the ids, statuses, manifests and hashes."""
         from airflow.sdk import Asset
-
-        from airflow_provider_legallymail import __version__
 
         assets = [o for o in self.outlets or [] if isinstance(o, Asset)]
         if not assets:

@@ -2,21 +2,23 @@
 
 See ``airflow_provider_legallymail.delivery.deliverer`` for how a retry adopts what an earlier try sent.
 
-Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
-parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
-running task needs.
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
+from airflow_provider_legallymail.delivery.ledger import task_ledger
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import (
@@ -25,8 +27,11 @@ from airflow_provider_legallymail.links import (
     SignatureDocumentLink,
     SignedDocumentLink,
 )
+from airflow_provider_legallymail.models.attachments import to_attachments
+from airflow_provider_legallymail.statuses import EmailStatus
 from airflow_provider_legallymail.storage import digest
-from airflow_provider_legallymail.validation import address_list, parse_rendered
+from airflow_provider_legallymail.validation import address_list, fail, parse_rendered
+from airflow_provider_legallymail.waiting.wait import check_wait_arguments, wait_spec_after_send
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -38,7 +43,6 @@ SENDS_XCOM_KEY = "legallymail_sends"
 
 
 def _failed(recipient: dict[str, Any]) -> bool:
-    from airflow_provider_legallymail.statuses import EmailStatus
 
     return EmailStatus.parse(recipient.get("status")).is_failure
 
@@ -66,8 +70,6 @@ class _LegallyMailSendOperator(BaseOperator):
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
         self.wait_timeout = wait_timeout.total_seconds() if isinstance(wait_timeout, timedelta) else wait_timeout
         if wait_for is not None:  # bad wait arguments fail when the DAG is parsed, before anything is sent
-            from airflow_provider_legallymail.waiting.wait import check_wait_arguments
-
             check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
 
     hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
@@ -95,7 +97,6 @@ class _LegallyMailSendOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
-        from airflow_provider_legallymail.delivery.ledger import task_ledger
 
         self.legallymail_links: dict[str, str] = {}  # links.LINKS_ATTRIBUTE: what this task's extra links show
         units = self.build_units()  # every check runs before anything is sent; a ValidationError is not retried
@@ -132,7 +133,6 @@ class _LegallyMailSendOperator(BaseOperator):
         if self.wait_for is None:
             return summary
         from airflow_provider_legallymail.sensors.legallymail import defer_wait
-        from airflow_provider_legallymail.waiting.wait import wait_spec_after_send
 
         spec = wait_spec_after_send(
             self.kind, summary, self.wait_for, self.wait_recipients, context, self.wait_timeout, self.ledger_path
@@ -201,7 +201,6 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         self.split_recipients = split_recipients
 
     def _batches(self) -> list[list[str]]:
-        from airflow_provider_legallymail.validation import fail
 
         seen: set[str] = set()
         unique: list[str] = []
@@ -221,11 +220,9 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         return [unique[i : i + size] for i in range(0, len(unique), size)]
 
     def build_units(self) -> list[SendUnit]:
-        from functools import partial
 
         from airflow_provider_legallymail.delivery.deliverer import SendUnit
         from airflow_provider_legallymail.delivery.lost_sends import find_email
-        from airflow_provider_legallymail.models.attachments import to_attachments
 
         files = to_attachments(self.attachments)
         units = []
@@ -317,7 +314,6 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         self.language = language
 
     def build_units(self) -> list[SendUnit]:
-        from functools import partial
 
         from airflow_provider_legallymail.delivery.deliverer import SendUnit
         from airflow_provider_legallymail.delivery.lost_sends import find_signature
@@ -390,7 +386,6 @@ class SmsOperator(_LegallyMailSendOperator):
         self.message = message
 
     def build_units(self) -> list[SendUnit]:
-        from functools import partial
 
         from airflow_provider_legallymail.delivery.deliverer import SendUnit
 

@@ -2,8 +2,9 @@
 
 The work lives in ``template_batches``, ``contact_sync`` and ``single_send``; these classes hold the
 arguments, check them (bad input fails the task at once, without retries) and wire the pieces together.
-Everything heavy is imported inside ``execute``: DAG files import this module on every parse, which must
-not load ``requests`` (``tests/unit/test_import_light.py``).
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.bounded import HookPool, active_requests
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
+from airflow_provider_legallymail.delivery.ledger import AttemptState, task_ledger
+from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
+from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legitmailer_hook
+from airflow_provider_legallymail.legitmailer.row_sources import row_source
+from airflow_provider_legallymail.legitmailer.scratch import scratch_db
+from airflow_provider_legallymail.task_documents import task_documents
 from airflow_provider_legallymail.validation import fail
 
 if TYPE_CHECKING:
@@ -59,8 +67,6 @@ class _SourceOperator(_LegitmailerOperator):
         self.max_active_requests = max_active_requests
 
     def checked_source(self) -> tuple[RowSource, int]:
-        from airflow_provider_legallymail.bounded import active_requests
-        from airflow_provider_legallymail.legitmailer.row_sources import row_source
 
         source = row_source(getattr(self, self.rows_field), self.conn_id, self.sql, self.rows_field)
         return source, active_requests(self.max_active_requests)
@@ -114,10 +120,6 @@ class TemplateBatchOperator(_SourceOperator):
         self.ledger_path = ledger_path
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.bounded import HookPool
-        from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
-        from airflow_provider_legallymail.exceptions import ValidationError
-        from airflow_provider_legallymail.legitmailer.scratch import scratch_db
         from airflow_provider_legallymail.legitmailer.template_batches import (
             Sender,
             check_recipients,
@@ -125,7 +127,6 @@ class TemplateBatchOperator(_SourceOperator):
             spooled_batches,
             template_tokens,
         )
-        from airflow_provider_legallymail.task_documents import task_documents
 
         source, max_active = self.checked_source()
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -322,7 +323,6 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         from airflow.exceptions import AirflowException  # type: ignore[attr-defined]  # re-exported in 3.2+
 
         from airflow_provider_legallymail.delivery.deliverer import Deliverer
-        from airflow_provider_legallymail.delivery.ledger import task_ledger
         from airflow_provider_legallymail.legitmailer.single_send import OutgoingEmail, clock, delay_of, wait_until
 
         email = OutgoingEmail(
@@ -360,7 +360,6 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         queued, self._queued = self._queued, None
         if queued is None:
             return
-        from airflow_provider_legallymail.delivery.ledger import AttemptState
 
         request_id, ledger, key = queued
         try:

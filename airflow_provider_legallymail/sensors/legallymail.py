@@ -6,9 +6,9 @@ the same decision (``waiting.decision.decide``). The deadline is absolute: fixed
 kept across retries and re-deferrals. A terminal failure raises ``OutcomeFailedError`` (no retry, never
 skipped); ``soft_fail`` skips only when the deadline is reached.
 
-Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
-parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
-running task needs.
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
+from airflow_provider_legallymail.compat import AirflowSensorTimeout, TaskDeferralTimeout
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
-from airflow_provider_legallymail.links import evidence_links
-from airflow_provider_legallymail.waiting.wait import WaitSpec
+from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
+from airflow_provider_legallymail.waiting.wait import WaitSpec, task_deadline, wait_spec
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -91,7 +92,6 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def resolve(self, context: Context) -> WaitSpec:
         """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
-        from airflow_provider_legallymail.waiting.wait import task_deadline, wait_spec
 
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
         spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
@@ -116,7 +116,6 @@ class _LegallyMailSensor(BaseSensorOperator):
         list otherwise, so that the UI finds the key and shows no link.
         """
         from airflow_provider_legallymail.evidence.links import hook_origin
-        from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS
         from airflow_provider_legallymail.waiting.decision import REACHED, evidence_link_entries, finish
 
         reached = event.get("status") == REACHED and isinstance(event.get("result"), dict)
@@ -126,7 +125,6 @@ class _LegallyMailSensor(BaseSensorOperator):
         return finish(event, soft_fail=self.soft_fail, log=self.log)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        from airflow_provider_legallymail.compat import AirflowSensorTimeout
         from airflow_provider_legallymail.waiting.decision import (
             TIMEOUT,
             error_event,
@@ -161,7 +159,6 @@ class _LegallyMailSensor(BaseSensorOperator):
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Finish on our own terms: the sensor base class would turn a declined outcome into a skip."""
-        from airflow_provider_legallymail.compat import TaskDeferralTimeout
         from airflow_provider_legallymail.waiting.decision import TIMEOUT, finish
 
         try:

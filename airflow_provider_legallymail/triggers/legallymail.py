@@ -7,25 +7,28 @@ worker thread through the shared poller (one per connection per event loop). Its
 wait, absolute deadline included, so a restarted triggerer rebuilds it from ``serialize()`` and resumes.
 It fires one event: ``reached`` / ``failed`` (with the result), ``timeout`` or ``error``.
 
-Imports of the package's own modules inside methods are deliberate: DAG files import this module on every
-parse, which must load neither ``requests`` (``tests/unit/test_import_light.py``) nor the machinery only a
-running task needs.
+Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
+(the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
+``RUNNING_MACHINERY`` in ``tests/unit/test_import_light.py``, which checks it); every other import is at the top.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
-from airflow_provider_legallymail.waiting.decision import error_event, event_for
+from airflow_provider_legallymail.storage import digest
+from airflow_provider_legallymail.validation import fail
 from airflow_provider_legallymail.waiting.events import DEFAULT_EVENT_SPACING, EventSpacing, check_spacing
-from airflow_provider_legallymail.waiting.observations import Observation, describe_changes
-from airflow_provider_legallymail.waiting.poller import shared_poller
 from airflow_provider_legallymail.waiting.wait import WaitSpec
+
+if TYPE_CHECKING:
+    from airflow_provider_legallymail.waiting.observations import Observation
 
 
 class LegallyMailWaitTrigger(BaseTrigger):
@@ -68,6 +71,11 @@ class LegallyMailWaitTrigger(BaseTrigger):
         return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # lazy: the poller, the hook and the decision are the triggerer's, not a DAG file's (test_import_light.py)
+        from airflow_provider_legallymail.waiting.decision import error_event, event_for
+        from airflow_provider_legallymail.waiting.observations import describe_changes
+        from airflow_provider_legallymail.waiting.poller import shared_poller
+
         spec = WaitSpec.from_json(self.spec)
         observations: dict[str, Observation | None] = {}
         async with shared_poller(self.legallymail_conn_id) as poller:
@@ -124,8 +132,6 @@ class _OutcomeEventTrigger(BaseEventTrigger):
             check_statuses(self.kind, KINDS[self.kind].event_statuses if statuses is None else statuses)
         )
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float) or poll_interval <= 0:
-            from airflow_provider_legallymail.validation import fail
-
             raise fail("poll_interval", f"{poll_interval!r} is not a positive number of seconds")
         self.legallymail_conn_id = legallymail_conn_id
         self.poll_interval = float(poll_interval)
@@ -148,10 +154,6 @@ class _OutcomeEventTrigger(BaseEventTrigger):
 
     def state_name(self) -> str:
         """The seen-state's name: a digest of what identifies this watcher (class and kwargs)."""
-        import json
-
-        from airflow_provider_legallymail.storage import digest
-
         classpath, kwargs = self.serialize()
         return digest(classpath, json.dumps(kwargs, sort_keys=True))
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,8 +57,6 @@ ROWS = ""  # the queue tag of a feed delivery (never an id)
 
 
 def _wall_clock() -> float:
-    import time
-
     return time.time()
 
 
