@@ -78,6 +78,7 @@ class SmsSend(_Adoptable, _Waited):
 class FailedParty(TypedDict):
     who: str
     reason: str
+    status: str  # declined / expired / bounced / failed (the party's final status), or unknown (not a party)
 
 
 class _WaitDetails(TypedDict, total=False):

@@ -1,6 +1,6 @@
 """The decision: observations + spec + now -> Reached / Failed / Pending, and what a task does on it.
 
-The one decision of every wait: observations + spec + now -> Reached / Failed(who, reason) / Pending.
+The one decision of every wait: observations + spec + now -> Reached / Failed(who, reason, status) / Pending.
 
 Pure: no I/O, no clock of its own. The poking sensor, reschedule mode, the trigger and ``wait_for=`` all
 call ``decide``, so they agree on the same status sequences. It reads per-recipient and per-signer
@@ -63,6 +63,9 @@ class Reached:
 class Failed:
     who: str
     reason: str
+    status: str = "failed"
+    """What ended it: ``declined``, ``expired``, ``bounced``, ``failed`` (a party's final status), or
+    ``unknown`` (a selected party the item does not have)."""
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,12 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
     """The state of the wait given the latest observation of each id (None: not seen yet)."""
     seen = [o for o in (observations.get(i) for i in spec.ids) if o is not None]
     complete = len(seen) == len(spec.ids)
-    outcomes: dict[str, str | None] = {}
+    outcomes: dict[str, Outcome | None] = {}
     for observation in seen:
         proves = not unlisted_count(observation)  # an answer missing parties proves no success
         for party in observation["parties"]:
             found = party_outcome(spec.kind, spec.target, observation, party, now)
-            outcome = None if found is None else found[1]
-            outcomes[party["who"]] = None if outcome == REACHED and not proves else outcome
+            outcomes[party["who"]] = None if found is not None and found[0] == REACHED and not proves else found
     gone = _unlisted(spec, seen, outcomes) if complete else []
     outcomes.update(dict.fromkeys(gone))  # expected, and no answer lists it any more: not reached
     if isinstance(spec.selection, tuple):
@@ -144,18 +146,23 @@ def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: 
             strangers = [who for who in spec.selection if who not in outcomes]
             if strangers:
                 noun = KINDS[spec.kind].party
-                return Failed(strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}")
+                return Failed(strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}", "unknown")
         outcomes = {who: outcomes[who] for who in spec.selection if who in outcomes}
-    failures = [(who, reason) for who, reason in outcomes.items() if reason not in (None, "reached")]
-    reached = [who for who, reason in outcomes.items() if reason == "reached"]
+    failures = [(who, o[1], o[0]) for who, o in outcomes.items() if o is not None and o[0] != REACHED]
+    reached = [who for who, o in outcomes.items() if o is not None and o[0] == REACHED]
     pending = tuple(
-        f"{who} (no longer listed)" if who in gone and "@" in who else who for who, r in outcomes.items() if r is None
+        f"{who} (no longer listed)" if who in gone and "@" in who else who for who, o in outcomes.items() if o is None
     )
     if spec.selection == "any":
         if reached:
             return Reached()
         if complete and failures and not pending:
-            return Failed(", ".join(w for w, _ in failures), "; ".join(f"{w}: {r}" for w, r in failures))
+            statuses = list(dict.fromkeys(status for _, _, status in failures))  # all expired: "expired"
+            return Failed(
+                ", ".join(w for w, _, _ in failures),
+                "; ".join(f"{w}: {r}" for w, r, _ in failures),
+                statuses[0] if len(statuses) == 1 else next(s for s in statuses if s != "expired"),
+            )
         return Pending(pending)
     if failures:
         return Failed(*failures[0])
@@ -233,7 +240,7 @@ def result(
     if documents:
         out["documents"] = documents
     if isinstance(decision, Failed):
-        out["failed"] = {"who": decision.who, "reason": decision.reason}
+        out["failed"] = {"who": decision.who, "reason": decision.reason, "status": decision.status}
     return out
 
 

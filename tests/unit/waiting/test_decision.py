@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.models.legallymail import Email, SignatureRequest
-from airflow_provider_legallymail.waiting.decision import Failed, Pending, Reached, decide
+from airflow_provider_legallymail.waiting.decision import Failed, Pending, Reached, decide, result
 from airflow_provider_legallymail.waiting.observations import email_observation, signature_observation
 from airflow_provider_legallymail.waiting.wait import WaitSpec, wait_spec
 
@@ -70,7 +70,7 @@ def test_a_bounce_fails_all_at_once_naming_the_recipient_and_reason() -> None:
             recipient("a@x.com", "sent"), recipient("b@x.com", "bounced", error="Mailbox does not exist")
         )
     }
-    assert decide(spec("read"), obs, NOW) == Failed("b@x.com", "bounced (Mailbox does not exist)")
+    assert decide(spec("read"), obs, NOW) == Failed("b@x.com", "bounced (Mailbox does not exist)", "bounced")
     assert decide(spec("read", ["a@x.com"]), obs, NOW) == Pending(("a@x.com",))  # b is not waited on
     assert decide(spec("read", "any"), obs, NOW) == Pending(("a@x.com",))  # a may still read it
 
@@ -116,7 +116,7 @@ def test_signature_decisions() -> None:
     mine = decide(
         spec("signed", ["b@x.com"], "signature", "u1"), {"u1": signature("declined", ("b@x.com", "declined"))}, NOW
     )
-    assert mine == Failed("b@x.com", "declined to sign")
+    assert mine == Failed("b@x.com", "declined to sign", "declined")
 
 
 def test_an_unsigned_request_past_expires_at_fails_even_while_the_api_says_pending() -> None:
@@ -124,6 +124,16 @@ def test_an_unsigned_request_past_expires_at_fails_even_while_the_api_says_pendi
     observed = {"u1": signature("pending", ("a@x.com", "pending"), expires_at="2024-01-22 10:30:00")}
     decision = decide(wait, observed, NOW)
     assert isinstance(decision, Failed) and "expired" in decision.reason and "2024-01-22" in decision.reason
+    assert decision.status == "expired"  # what a re-send on expiry reads
+
+
+def test_the_failure_status_tells_an_expiry_from_a_decline_for_any_signer() -> None:
+    wait = spec("signed", "any", "signature", "u1")
+    expired = {"u1": signature("expired", ("a@x.com", "pending"), ("b@x.com", "pending"))}
+    declined = {"u1": signature("declined", ("a@x.com", "pending"), ("b@x.com", "declined"))}
+    assert [getattr(decide(wait, o, NOW), "status", None) for o in (expired, declined)] == ["expired", "declined"]
+    outcome = result(wait, declined, decide(wait, declined, NOW), NOW)
+    assert outcome["failed"]["status"] == "declined"
 
 
 def test_sms_decisions() -> None:
@@ -135,7 +145,7 @@ def test_sms_decisions() -> None:
 
     assert decide(wait, {"s1": sms("sent")}, NOW) == Pending(("+34600000999",))
     assert decide(wait, {"s1": sms("delivered")}, NOW) == Reached()
-    assert decide(wait, {"s1": sms("failed")}, NOW) == Failed("+34600000999", "failed (the SMS could not be delivered)")
+    assert decide(wait, {"s1": sms("failed")}, NOW) == Failed("+34600000999", "failed (the SMS could not be delivered)", "failed")
 
 
 def test_an_answer_listing_fewer_recipients_than_it_counts_reaches_nothing_even_for_any() -> None:
