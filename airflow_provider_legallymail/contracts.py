@@ -14,7 +14,7 @@ which keys each holds, and ``item_refs`` is the only code that reads ids back ou
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
@@ -212,6 +212,11 @@ def _in_event(value: Mapping[str, Any], kind: str) -> ItemRef:
     return ItemRef(kind, str(value["id"]), (), Observed("event", value.get("detected_at"), parties, documents, item))
 
 
+def _recipients(send: Mapping[str, Any]) -> tuple[str, ...]:
+    """The recipients an ``EmailSend`` lists."""
+    return tuple(str(r["email"]) for r in send.get("recipients") or [] if isinstance(r, Mapping) and r.get("email"))
+
+
 def _with_wait(refs: list[ItemRef], wait: Any) -> list[ItemRef]:
     """A sending operator's refs, with what its ``wait_for=`` wait observed of each (when it holds a result)."""
     if not isinstance(wait, Mapping) or not _is_wait_result(wait):
@@ -227,18 +232,18 @@ def _in_mapping(value: Mapping[str, Any], kind: str | None) -> list[ItemRef]:
     if _is_wait_result(value):  # WaitResult
         return _in_wait_result(value)
     if value.get("parent_tracking_ids") or value.get("sends"):  # EmailSendSummary
-        sends = value.get("sends") or []
+        sends = [s for s in value.get("sends") or [] if isinstance(s, Mapping)]
         ids = value.get("parent_tracking_ids") or [s.get("tracking_id") for s in sends]
         known = tuple(str(e) for e in (value.get("tracking_ids") or {}))
-        return _with_wait([ItemRef("email", str(i), known) for i in ids], value.get("wait"))
+        per_send = {str(s.get("tracking_id")): _recipients(s) for s in sends}  # a split send's own recipients
+        return _with_wait([ItemRef("email", str(i), per_send.get(str(i)) or known) for i in ids], value.get("wait"))
     declared = value.get("kind") or kind
     if "id" in value and declared:  # OutcomeEvent, ArchiveSummary, {kind, id}
         if "detected_at" in value and "event_id" in value:  # OutcomeEvent
             return [_in_event(value, str(declared))]
         return [ItemRef(str(declared), str(value["id"]))]
     if value.get("tracking_id"):  # EmailSend
-        recipients = tuple(str(r.get("email")) for r in value.get("recipients") or [] if isinstance(r, Mapping))
-        return _with_wait([ItemRef("email", str(value["tracking_id"]), recipients)], value.get("wait"))
+        return _with_wait([ItemRef("email", str(value["tracking_id"]), _recipients(value))], value.get("wait"))
     if value.get("uuid"):  # SignatureSend / SmsSend
         keys = set(value)
         guessed = "signature" if keys & SIGNATURE_KEYS else "sms" if keys & SMS_KEYS else None
@@ -247,8 +252,8 @@ def _in_mapping(value: Mapping[str, Any], kind: str | None) -> list[ItemRef]:
 
 
 def _leaves(value: Any) -> Iterator[Any]:
-    """Each id (a string) or return value (a mapping) in ``value``: lists, comma-separated ids, values
-    rendered by Jinja, asset events (their ``extra``)."""
+    """Each id (a string) or return value (a mapping) in ``value``: lists (a mapped task's results too),
+    comma-separated ids, values rendered by Jinja, asset events (their ``extra``)."""
     if isinstance(value, str):
         parsed = parse_rendered(value)  # a list or dict rendered by Jinja from XCom
         if parsed is not None:
@@ -261,7 +266,7 @@ def _leaves(value: Any) -> Iterator[Any]:
         yield value
     elif isinstance(getattr(value, "extra", None), Mapping):  # an AssetEvent from triggering_asset_events
         yield value.extra
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, Sequence) and not isinstance(value, bytes):  # a list; a mapped task's results
         for element in value:
             yield from _leaves(element)
     elif value is not None:

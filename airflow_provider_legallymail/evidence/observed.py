@@ -49,9 +49,15 @@ def _status(observed: Observed, parties: tuple[Mapping[str, Any], ...]) -> str:
     return statuses.pop() if len(statuses) == 1 else MIXED
 
 
-def _email(ident: str, observed: Observed, secret: str | None) -> tuple[str, dict[str, Any], list[EvidenceFile | None]]:
+def _email(
+    ident: str, observed: Observed, secret: str | None, expected: tuple[str, ...] = ()
+) -> tuple[str, dict[str, Any], list[EvidenceFile | None]]:
     if not observed.parties:
         raise NotDescribed("it lists no recipient")
+    listed = {str(p.get("who")).lower() for p in observed.parties}
+    missing = [who for who in expected if who.lower() not in listed]
+    if missing:  # a wait on some recipients (wait_recipients=, recipients=[...]) holds only theirs
+        raise NotDescribed(f"it leaves out {', '.join(missing)}")
     files: list[EvidenceFile | None] = []
     recipients = []
     for party in observed.parties:
@@ -137,10 +143,15 @@ def _sms(ident: str, observed: Observed, secret: str | None) -> tuple[str, dict[
     return status, facts, files
 
 
-def observed_item(kind: str, ident: str, observed: Observed, secret: str | None = None) -> EvidenceItem:
-    """``ident``'s evidence as ``observed``; raises ``NotDescribed`` when the observation is not enough."""
-    build = _email if kind == EMAIL.name else _signature if kind == SIGNATURE.name else _sms
-    status, facts, files = build(ident, observed, secret)
+def observed_item(
+    kind: str, ident: str, observed: Observed, secret: str | None = None, expected: tuple[str, ...] = ()
+) -> EvidenceItem:
+    """``ident``'s evidence as ``observed``; raises ``NotDescribed`` when the observation is not enough (for
+    an email: a recipient in ``expected``, those the sender's summary lists, is not in it)."""
+    if kind == EMAIL.name:
+        status, facts, files = _email(ident, observed, secret, expected)
+    else:
+        status, facts, files = (_signature if kind == SIGNATURE.name else _sms)(ident, observed, secret)
     source = {"from": observed.source, "observed_at": observed.at}
     return EvidenceItem(kind, ident, status, facts, unique_files(files), source)
 
@@ -154,7 +165,7 @@ def from_observations(targets: list[Target], secret: str | None) -> tuple[dict[T
             unknown.append(f"{target.kind} {target.id}: no wait result or event holds it")
             continue
         try:
-            known[target] = observed_item(target.kind, target.id, target.observed, secret)
+            known[target] = observed_item(target.kind, target.id, target.observed, secret, target.parties)
         except NotDescribed as why:
             unknown.append(
                 f"{target.kind} {target.id}: what the {target.observed.source} observed is not enough ({why})"

@@ -28,6 +28,7 @@ class Target:
     kind: str
     id: str
     observed: Observed | None = dataclasses.field(default=None, compare=False, repr=False)
+    parties: tuple[str, ...] = dataclasses.field(default=(), compare=False, repr=False)  # an email's, when given
 
     @property
     def folder_name(self) -> str:
@@ -75,14 +76,14 @@ def check_kind(kind: Any) -> str | None:
     return str(kind)
 
 
-def _bare(text: str, kind: str | None, observed: Observed | None = None) -> Target:
+def _bare(text: str, kind: str | None, observed: Observed | None = None, parties: tuple[str, ...] = ()) -> Target:
     if kind is None:
         raise fail(
             "evidence",
             f"{text!r} is a bare id: set kind='email' (tracking id), 'signature' or 'sms' (uuid), "
             "or pass the return value of the sending operator",
         )
-    return Target(kind, text, observed)
+    return Target(kind, text, observed, parties)
 
 
 def parse_targets(value: Any, kind: Any = None) -> list[Target]:
@@ -92,9 +93,12 @@ def parse_targets(value: Any, kind: Any = None) -> list[Target]:
     found: dict[Target, Target] = {}
     for ref in refs:
         if ref.id:
-            target = _bare(ref.id, check_kind(ref.kind), ref.observed)
+            target = _bare(ref.id, check_kind(ref.kind), ref.observed, ref.parties)
             seen = found.get(target)
-            found[target] = target if seen is None else replace(seen, observed=combined(seen.observed, ref.observed))
+            if seen is not None:
+                parties = tuple(dict.fromkeys(seen.parties + ref.parties))
+                target = replace(seen, observed=combined(seen.observed, ref.observed), parties=parties)
+            found[target] = target
     if not found:
         raise fail("evidence", "nothing to archive: no tracking id or uuid was given")
     return list(found.values())
