@@ -151,3 +151,21 @@ def test_bad_input_still_fails_before_any_request(tmp_path: Path) -> None:
     with rm.Mocker() as m, pytest.raises(AirflowFailException, match="names nothing to archive"):
         archive(tmp_path, copy.deepcopy(broken))
     assert not m.request_history
+
+
+def test_a_failed_or_settled_result_archives_what_each_party_has_and_a_bounce_has_none(tmp_path: Path) -> None:
+    with rm.Mocker() as m:
+        api = FakeApi(m)
+        api.email()
+        settled = waited("email", EMAIL_ID)
+        bounced = settled["recipients"][1]
+        bounced.update(status="bounced", reason="Mailbox does not exist", certificates=[])
+        settled.update(outcome="failed", failed={"who": bounced["who"], "reason": "bounced", "status": "bounced"})
+        m.reset_mock()
+        out = archive(tmp_path, settled)
+        assert status_reads(m) == 0 and api.downloads() == 1
+    [summary] = out["archives"]
+    assert summary["statuses"] == {"recipient1@example.com": "read", "recipient2@example.com": "bounced"}
+    assert summary["status"] == "mixed" and list(summary["files"]) == ["certificate-cm_rec1_xyz-read.pdf"]
+    manifest = json.loads((tmp_path / "email" / EMAIL_ID / "manifest.json").read_text())
+    assert manifest["facts"]["recipients"][1]["error_details"] == "Mailbox does not exist"
