@@ -151,9 +151,13 @@ class Tally:
 
     @property
     def pending(self) -> tuple[str, ...]:
+        """Who has no outcome yet; a recipient no answer lists any more is named "... (no longer listed)"."""
         gone = set(self.gone)
-        named = (f"{who} (no longer listed)" if who in gone and "@" in who else who for who, o in self.outcomes.items())
-        return tuple(label for label, o in zip(named, self.outcomes.values(), strict=True) if o is None)
+        return tuple(
+            f"{who} (no longer listed)" if who in gone and "@" in who else who
+            for who, o in self.outcomes.items()
+            if o is None
+        )
 
 
 def tally(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> Tally:
@@ -218,13 +222,19 @@ def _settled(tolerance: Tolerance, found: Tally) -> Decision:
     return Pending(pending)
 
 
+NAMED_FAILURES = 10
+"""How many failed parties a failure names (its message, ``WaitResult["failed"]``); ``failures`` lists all."""
+
+
 def _together(failures: list[tuple[str, str, str]], why: str = "") -> Failed:
-    """One failure naming every failed party; its status is theirs when they agree (all expired: ``expired``),
-    else the first that is not an expiry."""
+    """One failure naming the failed parties (the first ``NAMED_FAILURES``); its status is theirs when they
+    agree (all expired: ``expired``), else the first that is not an expiry."""
     statuses = list(dict.fromkeys(status for _, _, status in failures))
-    each = "; ".join(f"{who}: {reason}" for who, reason, _ in failures)
+    named = failures[:NAMED_FAILURES]
+    more = f" and {len(failures) - len(named)} more" if len(failures) > len(named) else ""
+    each = "; ".join(f"{who}: {reason}" for who, reason, _ in named) + more
     return Failed(
-        ", ".join(who for who, _, _ in failures),
+        ", ".join(who for who, _, _ in named) + more,
         f"{why}: {each}" if why else each,
         statuses[0] if len(statuses) == 1 else next(s for s in statuses if s != "expired"),
     )

@@ -115,3 +115,29 @@ def test_a_declined_and_an_expired_signature_are_told_apart_downstream(
         declined["signers"][0]["outcome"] == "declined"
         and "declined to sign" in declined["signers"][0]["outcome_reason"]
     )
+
+
+def test_a_wait_that_reaches_its_deadline_records_who_was_pending_in_either_mode(sandbox: SandboxServer) -> None:
+    dag = load_dag(
+        "outcome_timeout",
+        SENSORS
+        + """
+        @task(trigger_rule="all_done")
+        def pending(ti=None):
+            return {task: ti.xcom_pull(task_ids=task, key="legallymail_outcome") for task in ("deferred", "poked")}
+
+        with DAG("outcome_timeout", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            email = SendCertifiedEmailOperator(task_id="email", subject="S", html="<p>x</p>",
+                                               recipients=["ana@example.com", "zoe+noread@example.com"])
+            waits = [CertifiedEmailSensor(task_id=task, tracking_id=email.output, target="read", deferrable=deferrable,
+                                          poke_interval=0.2, timeout=2)
+                     for task, deferrable in (("deferred", True), ("poked", False))]
+            email >> waits >> pending()
+        """,
+    )
+    dag_run = run(dag)
+    result = states(dag_run)
+    assert result["deferred"] == result["poked"] == ("failed", 1)
+    for task, outcome in xcom(dag_run, "pending").items():
+        assert outcome["outcome"] == "timeout", task
+        assert outcome["pending"] == ["zoe+noread@example.com"] and outcome["reached"] == ["ana@example.com"], task

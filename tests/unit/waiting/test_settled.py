@@ -177,3 +177,13 @@ def test_the_sensors_and_sending_operators_refuse_a_bad_tolerance_when_the_dag_i
         )
     sensor = CertifiedEmailSensor(task_id="w", tracking_id="{{ ti.xcom_pull('s') }}", target="settled", min_reached=1)
     assert sensor.settle == {"settle_on": None, "max_failures": None, "min_reached": 1}
+
+
+def test_a_failed_campaign_names_ten_failures_and_lists_them_all_in_the_result() -> None:
+    people = [f"p{i:02d}@x.com" for i in range(12)]
+    observed = {"cm_parent": group(*(recipient(who, "bounced", error="Mailbox does not exist") for who in people))}
+    wait = settled(max_failures=0)
+    decision = decide(wait, observed, NOW)
+    assert isinstance(decision, Failed) and decision.who.endswith("p09@x.com and 2 more")
+    assert "p10@x.com" not in decision.reason and decision.reason.endswith(" and 2 more")
+    assert [f["who"] for f in result(wait, observed, decision, NOW)["failures"]] == people
