@@ -93,7 +93,7 @@ def test_a_declined_and_an_expired_signature_are_told_apart_downstream(
         @task(trigger_rule="all_done")
         def tell_apart(ti=None):
             return {{task: ti.xcom_pull(task_ids=task, key="legallymail_outcome")["failed"]["status"]
-                     for task in ("declined", "expired")}}
+                     for task in ("declined", "expired", "sign_and_wait")}}
 
         with DAG("signature_outcomes", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
             sign = SignatureRequestOperator(task_id="sign", document="{pdf}",
@@ -103,13 +103,16 @@ def test_a_declined_and_an_expired_signature_are_told_apart_downstream(
                 SignatureSensor(task_id="expired", uuid="{expired.uuid}", poke_interval=0.2, timeout=120),
             ]
             sign >> waits[0]
+            waits.append(SignatureRequestOperator(task_id="sign_and_wait", document="{pdf}", wait_for="signed",
+                                                  signers=[{{"name": "Ivo", "email": "ivo+decline@example.com"}}]))
             waits >> tell_apart()
         """,
     )
     dag_run = run(dag)
     result = states(dag_run)
-    assert result["declined"] == result["expired"] == ("failed", 1)
-    assert xcom(dag_run, "tell_apart") == {"declined": "declined", "expired": "expired"}
+    assert result["declined"] == result["expired"] == result["sign_and_wait"] == ("failed", 1)
+    told = {"declined": "declined", "expired": "expired", "sign_and_wait": "declined"}
+    assert xcom(dag_run, "tell_apart") == told  # wait_for= pushes its outcome on failure too
     declined = xcom(dag_run, "declined", key="legallymail_outcome")
     assert (
         declined["signers"][0]["outcome"] == "declined"
