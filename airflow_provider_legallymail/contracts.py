@@ -76,10 +76,22 @@ class SmsSend(_Adoptable, _Waited):
     credits_deducted: int | None
 
 
-class FailedParty(TypedDict):
+class _OfItem(TypedDict, total=False):
+    id: str  # in ``WaitResult["failures"]``: the item (tracking id, uuid) the party belongs to
+
+
+class FailedParty(_OfItem):
     who: str
     reason: str
     status: str  # declined / expired / bounced / failed (the party's final status), or unknown (not a party)
+
+
+class SettleTolerance(TypedDict):
+    """A ``settled`` wait's tolerance, as asked (``waiting/tolerance.py``)."""
+
+    settle_on: str  # the success that settles a party: delivered / read / signed
+    max_failures: int | None  # at most this many parties may fail (None: any number)
+    min_reached: float | None  # at least this share (0..1) must reach ``settle_on`` (None: no minimum)
 
 
 class _WaitDetails(TypedDict, total=False):
@@ -87,17 +99,42 @@ class _WaitDetails(TypedDict, total=False):
     signers: list[dict[str, Any]]  # signature
     documents: dict[str, Any]  # signature: per uuid, its original and acta
     failed: FailedParty
+    tolerance: SettleTolerance  # target "settled" only
+
+
+OUTCOME_XCOM_KEY = "legallymail_outcome"
+"""Every wait (sensor, ``wait_for=``) pushes its ``WaitResult`` under this XCom key before it ends: reached,
+failed or timed out, so a ``trigger_rule="one_failed"`` / ``"all_done"`` task reads the outcome without a
+request. A failure's exception (``OutcomeFailedError.result``, in ``context["exception"]`` of an
+``on_failure_callback``) carries the same value."""
 
 
 class WaitResult(_WaitDetails):
-    """A finished wait: what the sensors and ``wait_for=`` return. Its parties are under ``recipients``
-    or ``signers``, each with ``who``, ``status``, ``id`` and its certificates."""
+    """A finished wait: what the sensors and ``wait_for=`` return, and what every wait pushes under
+    ``OUTCOME_XCOM_KEY`` whether it succeeded, failed or reached its deadline.
+
+    - ``outcome``: ``reached``, ``failed`` (``failed`` says which party, why, and with which status:
+      declined / expired / bounced / failed, or ``unknown`` for an address that is not a party), or
+      ``timeout`` (the deadline came first: ``pending`` says who had no final outcome yet).
+    - ``recipients`` (email, SMS) or ``signers`` (signature): each selected party the API lists, with ``who``,
+      ``id`` (its item), ``status`` (as observed), its certificates and times, ``outcome`` (``reached``,
+      ``pending``, or its failure status: declined / expired / bounced / failed) and ``outcome_reason`` (why
+      it failed; None otherwise).
+    - ``reached``: who reached the target (for ``settled``: ``settle_on``); ``failures``: who failed, with
+      ``id``, ``status`` and ``reason``; ``pending``: who has no final outcome yet (a party no answer lists
+      any more is named "... (no longer listed)").
+    - ``tolerance``: the ``settled`` target's tolerance. A ``settled`` wait that succeeds may list failures:
+      report and archive the ``reached`` ones.
+    """
 
     kind: str
     ids: list[str]
-    target: str
-    outcome: str  # reached / failed
+    target: str  # delivered / read / signed / settled
+    outcome: str  # reached / failed / timeout
     decided_at: str
+    reached: list[str]
+    failures: list[FailedParty]
+    pending: list[str]
 
 
 class _EventDetails(TypedDict, total=False):
