@@ -145,7 +145,9 @@ def test_sms_decisions() -> None:
 
     assert decide(wait, {"s1": sms("sent")}, NOW) == Pending(("+34600000999",))
     assert decide(wait, {"s1": sms("delivered")}, NOW) == Reached()
-    assert decide(wait, {"s1": sms("failed")}, NOW) == Failed("+34600000999", "failed (the SMS could not be delivered)", "failed")
+    assert decide(wait, {"s1": sms("failed")}, NOW) == Failed(
+        "+34600000999", "failed (the SMS could not be delivered)", "failed"
+    )
 
 
 def test_an_answer_listing_fewer_recipients_than_it_counts_reaches_nothing_even_for_any() -> None:
