@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_legallymail.campaigns.spool import Item, spooled
+from airflow_provider_legallymail.campaigns.spool import Item, keys_by_shard, spooled
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.deliverer import Deliverer, SendUnit
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
@@ -32,8 +32,8 @@ PROGRESS_EVERY = 100
 def to_send(db: sqlite3.Connection, ledger: SendLedger) -> tuple[int, int]:
     """``(rows still to send, rows an earlier try already sent)``, from the ledger."""
     left = done = 0
-    for item in spooled(db):
-        previous = ledger.last_attempt(item.key)
+    for key in keys_by_shard(db):
+        previous = ledger.last_attempt(key)
         if previous is not None and previous["state"] is AttemptState.ACCEPTED:
             done += 1
         else:
@@ -53,10 +53,14 @@ def check_credits(remaining: int | None, need: int) -> None:
 
 @dataclass
 class Campaign:
-    """Delivers spooled rows; ``unit(item)`` builds each row's ``SendUnit``, ``id_of(result)`` its id."""
+    """Delivers spooled rows; ``unit(item)`` builds each row's ``SendUnit``, ``id_of(result)`` its id.
+
+    ``deliverer()`` gives a ``Deliverer`` for one row: it keeps a little state per unit it delivered, so a new
+    one per row keeps memory flat over 10,000 rows.
+    """
 
     db: sqlite3.Connection
-    deliverer: Deliverer
+    deliverer: Callable[[], Deliverer]
     unit: Callable[[Item], SendUnit]
     id_of: Callable[[dict[str, Any]], str]
     sent: int = 0
@@ -71,15 +75,15 @@ class Campaign:
         done = 0
         for item in spooled(self.db):
             try:
-                result = self.deliverer.deliver(self.unit(item))
+                result = self.deliverer().deliver(self.unit(item))
             except ValidationError as exc:
                 if exc.status_code != 400:
-                    raise self._stopped(exc) from None
+                    raise self._stopped(exc, item.number) from None
                 self.refused.append(item.number)  # this row's request is refused for good: the others go on
                 log.warning("row %d: refused by the API: %s", item.number, redact(str(exc)))
                 continue
             except Exception as exc:
-                raise self._stopped(exc) from None
+                raise self._stopped(exc, item.number) from None
             done += 1
             adopted = bool(result.get("adopted"))
             self.adopted += adopted
@@ -104,15 +108,19 @@ class Campaign:
                 "clear the task, and only they are sent."
             )
 
-    def _stopped(self, exc: Exception) -> Exception:
-        """The error that stops the campaign, re-raised as it is (its class says whether Airflow retries)."""
+    def _stopped(self, exc: Exception, number: int) -> Exception:
+        """The error that stops the campaign at row ``number``: its class says whether Airflow retries. The
+        deliverer's refusals name the row's request; addresses in them are replaced by ``<address>``."""
         log.error(
-            "stopped after %d row(s) sent and %d adopted: %s. Every row that went out is in the ledger; a retry "
-            "sends only the rest.",
+            "stopped at row %d after %d row(s) sent and %d adopted: %s. Every row that went out is in the ledger; "
+            "a retry sends only the rest.",
+            number,
             self.sent,
             self.adopted,
             redact(f"{type(exc).__name__}: {exc}"),
         )
+        if type(exc) is AirflowFailException:
+            return AirflowFailException(f"row {number}: {redact(str(exc))}")
         return exc
 
     def ids(self) -> Iterable[tuple[int, str | None, str, str, str | None, bool]]:

@@ -13,11 +13,12 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from airflow_provider_legallymail.campaigns.rows import Planned
+from airflow_provider_legallymail.campaigns.rows import Planned, shard_of
 from airflow_provider_legallymail.legitmailer.problems import Problems, RowError
 from airflow_provider_legallymail.legitmailer.row_sources import BadRow, Row
 
 FETCH = 200
+CACHE_KIB = 512  # SQLite's page cache for the spool: the largest part of a campaign's own memory
 
 
 @dataclass
@@ -49,7 +50,10 @@ def spool(
     recipient_column: str = "email",
 ) -> Spooled:
     """Pass 1: plan every row and spool the sends into ``db`` (table ``spool``)."""
-    db.execute("CREATE TABLE spool (seq INTEGER PRIMARY KEY, key TEXT UNIQUE, number INT, row_key TEXT, data TEXT)")
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    db.execute(
+        "CREATE TABLE spool (seq INTEGER PRIMARY KEY, key TEXT UNIQUE, shard INT, number INT, row_key TEXT, data TEXT)"
+    )
     db.execute("CREATE TABLE who (who TEXT PRIMARY KEY, number INT)")
     done = Spooled()
     db.execute("BEGIN")
@@ -70,8 +74,8 @@ def spool(
                 continue
             db.execute("INSERT INTO who (who, number) VALUES (?, ?)", (planned.who, number))
         db.execute(
-            "INSERT INTO spool (key, number, row_key, data) VALUES (?, ?, ?, ?)",
-            (planned.key, number, planned.row_key, json.dumps(planned.data)),
+            "INSERT INTO spool (key, shard, number, row_key, data) VALUES (?, ?, ?, ?, ?)",
+            (planned.key, shard_of(planned.key), number, planned.row_key, json.dumps(planned.data)),
         )
         done.to_send += 1
     db.execute("COMMIT")
@@ -84,3 +88,10 @@ def spooled(db: sqlite3.Connection) -> Iterator[Item]:
     while chunk := cursor.fetchmany(FETCH):
         for number, key, row_key, data in chunk:
             yield Item(number, key, row_key, json.loads(data))
+
+
+def keys_by_shard(db: sqlite3.Connection) -> Iterator[str]:
+    """The spooled unit keys, shard after shard: a ledger reading shards on demand reads each once."""
+    cursor = db.execute("SELECT key FROM spool ORDER BY shard, seq")
+    while chunk := cursor.fetchmany(FETCH):
+        yield from (key for (key,) in chunk)

@@ -125,7 +125,8 @@ class _MergeOperator(BaseOperator):
                 self.log.info("Dry run: nothing was sent")
                 return {"dry_run": True, **plan}
             settings = self.hook.settings
-            deliverer = Deliverer(
+            deliverer = partial(
+                Deliverer,
                 ledger,
                 OnRetry(self.on_retry),
                 ti.try_number,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.compat import AirflowFailException
+from airflow_provider_legallymail.contracts import item_refs
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 from tests.integration import test_exactly_once_dags as exactly_once
@@ -85,6 +86,8 @@ def test_thirty_rows_from_a_csv_go_out_once_each_with_their_own_subject_body_and
     assert len(summary["parent_tracking_ids"]) == ROWS
     assert summary["by_key"]["C007"] == summary["tracking_ids"]["cust7@example.com"]
     assert summary["credits"] == {"needed": ROWS, "remaining": 100}
+    refs = item_refs(summary, None, "tracking_id")  # what the sensors and the archive read from it
+    assert [(r.kind, r.id) for r in refs] == [("email", i) for i in summary["parent_tracking_ids"]]
 
 
 WORKER_LOSS = """
@@ -209,3 +212,21 @@ def test_the_readmes_contracts_from_a_table_dag_writes_every_uuid_back(
     ]
     captured = capfd.readouterr()
     assert f"contract K-2: signature request {by_key['K-2']}" in captured.out + captured.err
+
+
+@pytest.mark.usefixtures("connect")
+def test_a_row_the_api_refuses_fails_the_task_after_the_others_and_a_rerun_sends_only_it(
+    sandbox: SandboxServer,
+) -> None:
+    from airflow_provider_legallymail.exceptions import RefusedError
+    from airflow_provider_legallymail.operators.mail_merge import CertifiedMailMergeOperator
+    from tests.integration.test_legitmailer_operators import execute
+
+    rows = [{"email": f"r{i}@example.com", "subject": f"Notice {i}", "html": "<p>x</p>"} for i in range(5)]
+    sandbox.fault("legallymail", "POST", "/api/send", status=400, count=1)  # the first row's POST
+    with pytest.raises(RefusedError, match=r"refused 1 row\(s\) \(HTTP 400; rows 1\); every other row went out"):
+        execute(CertifiedMailMergeOperator(task_id="merge", rows=rows))
+    assert recipients(sent_emails(sandbox)) == Counter(f"r{i}@example.com" for i in range(1, 5))
+    again = execute(CertifiedMailMergeOperator(task_id="merge", rows=rows), try_number=2)
+    assert (again["sent"], again["adopted"], again["credits"]["needed"]) == (1, 4, 1)
+    assert recipients(sent_emails(sandbox)) == Counter(f"r{i}@example.com" for i in range(5))
