@@ -230,3 +230,68 @@ def test_a_row_the_api_refuses_fails_the_task_after_the_others_and_a_rerun_sends
     again = execute(CertifiedMailMergeOperator(task_id="merge", rows=rows), try_number=2)
     assert (again["sent"], again["adopted"], again["credits"]["needed"]) == (1, 4, 1)
     assert recipients(sent_emails(sandbox)) == Counter(f"r{i}@example.com" for i in range(5))
+
+
+@pytest.mark.usefixtures("connect")
+def test_rows_from_sql_with_bad_rows_send_nothing_and_name_only_row_and_column(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import sqlite3
+
+    from airflow_provider_legallymail.exceptions import ValidationError
+    from airflow_provider_legallymail.operators.mail_merge import CertifiedMailMergeOperator
+    from tests.integration.test_legitmailer_operators import execute
+
+    db_path = tmp_path / "customers.sqlite"
+    with sqlite3.connect(db_path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER, email TEXT, name TEXT)")
+        db.executemany("INSERT INTO customers VALUES (?, ?, ?)", [(i, f"s{i}@example.com", f"S{i}") for i in range(8)])
+        db.execute("INSERT INTO customers VALUES (8, 'secret.person@', 'Secret')")
+    monkeypatch.setenv("AIRFLOW_CONN_CUSTOMERS_DB", json.dumps({"conn_type": "sqlite", "host": str(db_path)}))
+
+    def merge(sql: str, html: str) -> CertifiedMailMergeOperator:
+        return CertifiedMailMergeOperator(
+            task_id="merge", conn_id="customers_db", sql=sql, subject="Notice {{ id }}", html=html
+        )
+
+    with pytest.raises(ValidationError) as caught:
+        execute(merge("SELECT * FROM customers ORDER BY id", "<p>{{ name }} {{ plan }}</p>"))
+    report = str(caught.value)
+    assert "9 problem(s) in the rows" in report and "Nothing was sent." in report
+    assert "row 1: html: needs column 'plan', which the row lacks" in report
+    assert "row 9: email: not a valid address" in report and "secret" not in report.lower()
+    assert sandbox.received(api="legallymail", method="POST") == []
+    result = execute(merge("SELECT * FROM customers WHERE id < 8 ORDER BY id", "<p>{{ name }}</p>"))
+    assert (result["sent"], result["rows"]) == (8, 8)
+    assert recipients(sent_emails(sandbox)) == Counter(f"s{i}@example.com" for i in range(8))
+
+
+@pytest.mark.usefixtures("connect")
+def test_a_sensor_waits_on_the_campaigns_return_value_for_every_row(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_legallymail.waiting import poller
+
+    speed = 120.0  # a read (30 sandbox seconds) arrives in a quarter of a second
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(speed))
+    sandbox.set_speed(speed)
+    rows = [{"email": f"w{i}@example.com", "name": f"W{i}"} for i in range(4)]
+    dag = load_dag(
+        "mm_then_sensor",
+        IMPORT
+        + f"""
+from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor
+
+with DAG("mm_then_sensor", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+    merge = CertifiedMailMergeOperator(task_id="merge", rows={rows!r}, subject="Hi", html="<p>{{{{ name }}}}</p>")
+    merge >> CertifiedEmailSensor(task_id="read", tracking_id=merge.output, deferrable=False, poke_interval=0.2,
+                                  timeout=120)
+""",
+    )
+    dag_run = run(dag)
+    assert states(dag_run) == {"merge": ("success", 1), "read": ("success", 1)}
+    read = xcom(dag_run, "read")
+    assert read["outcome"] == "reached"
+    assert sorted(read["ids"]) == sorted(xcom(dag_run, "merge")["parent_tracking_ids"])
+    assert {r["who"]: r["status"] for r in read["recipients"]} == {f"w{i}@example.com": "read" for i in range(4)}
