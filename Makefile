@@ -83,6 +83,7 @@ bench: install
 	$(RUN) python bench/shared_budget.py
 	$(RUN) python bench/budget_model.py
 	$(RUN) python bench/answer_bounds.py
+	$(RUN) python bench/mail_merge.py
 
 # The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
 # home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.

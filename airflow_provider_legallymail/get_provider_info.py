@@ -126,6 +126,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_legallymail.operators.legallymail",
                     "airflow_provider_legallymail.operators.evidence",
+                    "airflow_provider_legallymail.operators.mail_merge",
                 ],
             },
             {

@@ -278,6 +278,10 @@ class SandboxServer:
     def legitmailer_sent(self) -> list[Any]:
         return list(self.control("GET", "/legitmailer/sent")["sent"])
 
+    def certified_sent(self) -> list[Any]:
+        """Certified emails as sent: recipients, subject, message (the body) and attachments' names."""
+        return list(self.control("GET", "/legallymail/sent")["sent"])
+
     def set_credits(self, emails: int | None = None, sms: int | None = None) -> dict[str, Any]:
         payload = {k: v for k, v in {"emails": emails, "sms": sms}.items() if v is not None}
         result: dict[str, Any] = self.control("POST", "/credits", payload)

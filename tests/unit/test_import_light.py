@@ -16,6 +16,7 @@ DAG_FACING = (
     f"{NAME}.operators.legallymail",
     f"{NAME}.operators.legitmailer",
     f"{NAME}.operators.evidence",
+    f"{NAME}.operators.mail_merge",
     f"{NAME}.sensors.legallymail",
     f"{NAME}.triggers.legallymail",
     f"{NAME}.notifications.legallymail",

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "waiting": 3,
     "legitmailer": 3,
     "evidence": 3,
+    "campaigns": 3,
     "operators": 4,
     "sensors": 4,
     "triggers": 4,

@@ -1,4 +1,4 @@
-"""Inspection: every request the APIs received, and every Legitmailer email that went out."""
+"""Inspection: every request the APIs received, and every certified and Legitmailer email that went out."""
 
 from __future__ import annotations
 
@@ -51,5 +51,26 @@ async def legitmailer_sent(request: Request) -> dict[str, Any]:
                 "sent_at": iso_utc(e.send_at),
             }
             for e in sent
+        ],
+    }
+
+
+@router.get("/legallymail/sent")
+async def certified_sent(request: Request) -> dict[str, Any]:
+    """Certified emails as sent (``POST /api/send``), oldest first: recipients, subject, body, attachments' names,
+    types and sizes (the public API does not return a body or attachments)."""
+    emails = sorted(sandbox_of(request).state.emails.values(), key=lambda e: e.id)
+    return {
+        "count": len(emails),
+        "sent": [
+            {
+                "tracking_id": e.tracking_id,
+                "recipients": [r.email for r in e.recipients],
+                "subject": e.subject,
+                "message": e.message,
+                "attachments": [{k: a.get(k) for k in ("filename", "mime_type", "size")} for a in e.attachments],
+                "created_at": iso_utc(e.created_at),
+            }
+            for e in emails
         ],
     }
