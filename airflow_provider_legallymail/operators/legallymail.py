@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.address_logging import for_log, listed
 from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
 from airflow_provider_legallymail.delivery import resends
 from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry
@@ -63,10 +64,12 @@ class _LegallyMailSendOperator(BaseOperator):
         wait_for: str | None = None,
         wait_recipients: Any = "all",
         wait_timeout: float | timedelta | None = None,
+        log_addresses: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.legallymail_conn_id = legallymail_conn_id
+        self.log_addresses = log_addresses
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
@@ -89,8 +92,12 @@ class _LegallyMailSendOperator(BaseOperator):
         dashboard = link_url(f"{self.hook.settings.base_url}/dashboard", self.hook.settings.origin, "dashboard")
         return {"dashboard": dashboard or ""}
 
+    def shown(self, address: str | None) -> str:
+        """A recipient as this task's log names it (``address_logging``: masked unless ``log_addresses``)."""
+        return for_log(address, self.log_addresses)
+
     def sent_line(self, result: dict[str, Any]) -> str:
-        """One log line for one unit that went out (or was adopted): what, to whom, the ids, the cost."""
+        """One log line for one unit that went out (or was adopted): what, to whom (``shown``), the ids, the cost."""
         raise NotImplementedError
 
     def summary_line(self, results: list[dict[str, Any]]) -> str | None:
@@ -186,6 +193,10 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     :param attachments: paths, ``ObjectStoragePath`` s (``s3://``, ``file://`` ...), or mappings
         ``{"content": bytes, "filename": ..., "mime_type"?: ...}``.
     :param split_recipients: send in batches of ``max_recipients`` (default True).
+    :param one_email_per_recipient: send each recipient a certified email of its own (one send each, exactly
+        once each), so that no recipient can see another's address (default False: one email to several).
+    :param log_addresses: name recipients in full in the task log (default False: counts, ids and masked
+        forms such as ``a***@example.com``; see ``address_logging``). The same on every operator.
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the README's retry table.
     :param ledger_path: where attempts are recorded across tries (default ``[legallymail] ledger_path``).
     :param legallymail_conn_id: the LegallyMail connection.
@@ -216,6 +227,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         reply_to_name: str | None = None,
         attachments: Any = None,
         split_recipients: bool = True,
+        one_email_per_recipient: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -226,6 +238,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         self.reply_to_name = reply_to_name
         self.attachments = attachments
         self.split_recipients = split_recipients
+        self.one_email_per_recipient = one_email_per_recipient
 
     def _batches(self) -> list[list[str]]:
 
@@ -237,6 +250,8 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
                 unique.append(address)
         if not unique:
             raise fail("recipients", "at least one recipient is required")
+        if self.one_email_per_recipient:  # no recipient sees another's address
+            return [[address] for address in unique]
         size = self.hook.settings.max_recipients
         if len(unique) > size and not self.split_recipients:
             raise fail(
@@ -280,9 +295,12 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
 
     def sent_line(self, result: dict[str, Any]) -> str:
         recipients = result["recipients"]
-        failed = [f"{r['email']} ({r.get('error_details') or r['status']})" for r in recipients if _failed(r)]
+        failed = [
+            f"{self.shown(r['email'])} ({r.get('error_details') or r['status']})" for r in recipients if _failed(r)
+        ]
+        who = f" ({listed((r['email'] for r in recipients), True)})" if self.log_addresses else ""
         line = (
-            f"Certified email {result['subject']!r} to {len(recipients)} recipient(s): tracking id "
+            f"Certified email {result['subject']!r} to {len(recipients)} recipient(s){who}: tracking id "
             f"{result['tracking_id']}, status {result['status']}, {result['success_count']} accepted"
         )
         return line + (f", refused: {', '.join(failed)}" if failed else "")
@@ -292,7 +310,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
             return None
         total = sum(len(r["recipients"]) for r in results)
         ids = ", ".join(r["tracking_id"] for r in results)
-        size = self.hook.settings.max_recipients
+        size = 1 if self.one_email_per_recipient else self.hook.settings.max_recipients
         return f"{total} recipient(s) went out as {len(results)} certified emails (max_recipients={size}): {ids}"
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -411,7 +429,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
 
     def sent_line(self, result: dict[str, Any]) -> str:
         return (
-            f"Signature request for {result['document_name']!r} (first signer {result['signer_email']}): "
+            f"Signature request for {result['document_name']!r} (first signer {self.shown(result['signer_email'])}): "
             f"uuid {result['uuid']}, status {result['status']}"
         )
 
@@ -478,7 +496,9 @@ class SmsOperator(_LegallyMailSendOperator):
     def sent_line(self, result: dict[str, Any]) -> str:
         cost = result.get("credits_deducted")
         credits = f", {cost} credit(s)" if cost is not None else ""
-        return f"Certified SMS to {result['phone']}: uuid {result['uuid']}, status {result['status']}{credits}"
+        return (
+            f"Certified SMS to {self.shown(result['phone'])}: uuid {result['uuid']}, status {result['status']}{credits}"
+        )
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(results[0])
