@@ -150,3 +150,21 @@ def test_a_retry_after_the_worker_is_lost_past_the_resend_does_not_send_a_third(
     result = xcom(dag_run, "sign")
     assert [r["uuid"] for r in result["requests"]] == actor.seen
     assert [r["adopted"] for r in result["requests"]] == [True, True]
+
+
+def test_a_resends_look_up_never_adopts_a_request_it_re_sends(pdf: Path) -> None:
+    """A retry that lost its ledger looks a re-send up since the run began: the expired requests match too."""
+    from datetime import datetime, timedelta, timezone
+
+    from airflow_provider_legallymail.delivery.lost_sends import find_signature
+
+    hook = LegallyMailHook()
+    began = datetime.now(timezone.utc) - timedelta(minutes=5)
+    signers = [{"name": "Ana", "email": "ana+nosign@example.com"}]
+    first = hook.request_signature(str(pdf), None, signers)
+    second = hook.request_signature(str(pdf), None, signers)
+    request = {"document_name": first.document_name, "signer_emails": ["ana+nosign@example.com"]}
+    assert find_signature(hook, request, began).summary["uuid"] == second.uuid  # type: ignore[index]
+    found = find_signature(hook, request, began, exclude=frozenset({second.uuid}))
+    assert found.summary is not None and found.summary["uuid"] == first.uuid
+    assert find_signature(hook, request, began, exclude=frozenset({first.uuid, second.uuid})).summary is None
