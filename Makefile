@@ -15,7 +15,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: test lint typecheck unit test-floor test-airflow test-distributed bench demo dist install clean
+.PHONY: test lint typecheck unit test-floor test-airflow test-distributed docs bench demo dist install clean
 
 test: install lint typecheck unit
 
@@ -63,6 +63,17 @@ test-distributed: | $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-dist $(UV) sync --frozen --quiet --group distributed
 	.venv-dist/bin/python -m pytest -q -s -p no:cacheprovider -m distributed tests/distributed
 
+# The docs site (docs/, Sphinx with MyST pages) into docs/_build/html, warnings as errors; then tests/docs: every
+# internal link resolves, and the start page, the search and a guide render in headless Chromium (installed from
+# the OS packages if missing, as root, with apt).
+docs: install
+	@if ! command -v chromium >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+	rm -rf docs/_build
+	AIRFLOW_HOME=$(CURDIR)/.docs-airflow $(RUN) sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(RUN) pytest -q -p no:cacheprovider -m docs tests/docs
+
 bench: install
 	$(RUN) python bench/import_cost.py
 	$(RUN) python bench/legitmailer_scale.py
@@ -87,4 +98,4 @@ dist: | $(UV)
 	$(UV) build --all-packages --out-dir dist
 
 clean:
-	rm -rf .venv .venv-floor .venv-dist .tools .mypy_cache .ruff_cache .pytest_cache dist
+	rm -rf .venv .venv-floor .venv-dist .tools .mypy_cache .ruff_cache .pytest_cache dist docs/_build .docs-airflow

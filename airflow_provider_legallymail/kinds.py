@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus, _Status
 
 DAY = 86400.0
+SETTLED = "settled"
+"""A wait target of every kind: each selected party has a final outcome (``waiting/tolerance.py``)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Kind:
     id_field: str  # the API's id of one item
     parties: str  # what its parties are called in results and events ("recipients", "signers")
     status: type[_Status]
-    targets: tuple[str, ...]  # what a wait may wait for; the first is an event watch's
+    targets: tuple[str, ...]  # the successes a wait may wait for; the first is an event watch's and settled's
     event_statuses: tuple[str, ...]  # what an event trigger may announce, in order
     default_timeout: float  # ``wait_for=`` without ``wait_timeout`` (seconds)
     hazard: Hazard  # how likely a pending item changes with its age (the poller's policy)
@@ -39,6 +41,11 @@ class Kind:
     list: str | None  # the hook method listing the 25 newest items (None: no list endpoint)
     selectable: bool  # a wait may select some of its parties (an SMS has one)
     one_outcome: bool  # it ends in one status (an email's recipients may fail in different ways)
+
+    @property
+    def wait_targets(self) -> tuple[str, ...]:
+        """What a wait may ask for: one of ``targets``, or ``settled`` (each party reached one or failed)."""
+        return (*self.targets, SETTLED)
 
     @property
     def party(self) -> str:

@@ -4,7 +4,8 @@ Scenarios (N = 1,000 certificates by default, ``--n`` to change): N/10 emails of
 read, so each recipient has exactly one (delivered) certificate whatever shape the sandbox lists for read
 recipients. Measured in a fresh child process each: the archive of N/10 certificates, of N, a second run
 over the same N (nothing to download), and one signature request whose original document is ~10 MiB
-(memory must stay flat in the file's size too).
+(memory must stay flat in the file's size too). Then 50 of the emails archived given their ids (one
+status read each) and given the ``WaitResult`` a sensor returned for each (no status read: only downloads).
 
 Each line gives the files archived, the API requests (``GET /api/...``, one per email) and downloads the
 sandbox served, the wall time, and the child's peak RSS growth (``VmHWM`` reset after imports and a first
@@ -25,10 +26,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPIENTS_PER_EMAIL = 10
+WAITED_EMAILS = 50
 
 
 # -- child side ---------------------------------------------------------------------------------------
 def child(evidence_file: str, kind: str, destination: str) -> None:
+    """Archive the evidence in ``evidence_file`` (ids of ``kind``, or return values when kind is "-")."""
     from types import SimpleNamespace
 
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
@@ -39,8 +42,10 @@ def child(evidence_file: str, kind: str, destination: str) -> None:
     _reset_peak()
     before = _status_kib("VmRSS")
     started = time.perf_counter()
-    ids = json.loads(Path(evidence_file).read_text())
-    op = ArchiveEvidenceOperator(task_id="archive", evidence=ids, kind=kind, destination=destination)
+    evidence = json.loads(Path(evidence_file).read_text())
+    op = ArchiveEvidenceOperator(
+        task_id="archive", evidence=evidence, kind=None if kind == "-" else kind, destination=destination
+    )
     ti = SimpleNamespace(xcom_push=lambda key, value: None)
     result = op.execute({"ti": ti})  # type: ignore[typeddict-item]
     seconds = time.perf_counter() - started
@@ -69,9 +74,9 @@ class Bench:
         api = sum(1 for p in paths if p.startswith("/api/"))
         return api, len(paths) - api
 
-    def measure(self, ids: list[str], kind: str, destination: Path) -> dict[str, Any]:
-        path = self.workdir / f"ids-{kind}-{len(ids)}.json"
-        path.write_text(json.dumps(ids))
+    def measure(self, evidence: list[Any], kind: str, destination: Path) -> dict[str, Any]:
+        path = self.workdir / f"evidence-{destination.name}.json"
+        path.write_text(json.dumps(evidence))
         api_before, dl_before = self.served()
         args = [sys.executable, __file__, "--child", str(path), kind, str(destination)]
         out = subprocess.run(args, env=self.env, capture_output=True, text=True)
@@ -88,6 +93,18 @@ def line(label: str, r: dict[str, Any]) -> str:
         f"{label:<40}{r['files']:>7}{r['downloaded']:>11}{r['api']:>6}{r['downloads']:>11}"
         f"{r['seconds']:>9.2f}{r['rss'] / 1024:>9.1f}"
     )
+
+
+def wait_result(hook: Any, tracking_id: str) -> dict[str, Any]:
+    """What ``CertifiedEmailSensor(target="delivered")`` returns for ``tracking_id`` (one status read)."""
+    from airflow_provider_legallymail.waiting.decision import decide, result
+    from airflow_provider_legallymail.waiting.observations import fetch_observation
+    from airflow_provider_legallymail.waiting.wait import wait_spec
+
+    now = time.time()
+    observations = {tracking_id: fetch_observation(hook, "email", tracking_id)}
+    spec = wait_spec("email", tracking_id, "delivered", deadline=now + 60)
+    return dict(result(spec, observations, decide(spec, observations, now), now))
 
 
 def big_pdf(size: int) -> bytes:
@@ -125,6 +142,9 @@ def main() -> None:
         first = bench.measure(ids, "email", work / "archive")
         second = bench.measure(ids, "email", work / "archive")
         large = bench.measure([uuid], "signature", work / "large")
+        fifty = ids[:WAITED_EMAILS]
+        by_ids = bench.measure(fifty, "email", work / "by-ids")
+        by_wait = bench.measure([wait_result(hook, i) for i in fifty], "-", work / "by-wait")
 
     print("ArchiveEvidenceOperator against the sandbox (loopback HTTP), each run in a fresh process")
     print(f"{'scenario':<40}{'files':>7}{'downloaded':>11}{'API':>6}{'downloads':>11}{'wall s':>9}{'RSS MiB':>9}")
@@ -132,12 +152,19 @@ def main() -> None:
     print(line("certificates, N", first))
     print(line("certificates, N again (all present)", second))
     print(line(f"signature, {len(document) / 2**20:.1f} MiB original + acta", large))
+    print(line(f"{len(fifty)} emails, given their ids", by_ids))
+    print(line(f"{len(fifty)} emails, given the wait's results", by_wait))
     print()
     print(
         f"per certificate: {first['seconds'] / max(1, first['files']) * 1000:.1f} ms; "
         f"API requests: one per email ({emails}), downloads: one per file, none on the second run; "
         f"peak RSS growth N/10 -> N: {small['rss'] / 1024:.1f} -> {first['rss'] / 1024:.1f} MiB; "
         f"a {len(document) / 2**20:.1f} MiB file: {large['rss'] / 1024:.1f} MiB"
+    )
+    print(
+        f"{len(fifty)} emails archived: {by_ids['api']} API requests given ids, {by_wait['api']} given what the "
+        f"waits observed (the same {by_wait['downloads']} downloads); at LegallyMail's 10 requests/minute "
+        f"(downloads are not counted) that is {by_ids['api'] / 10:.0f} vs {by_wait['api'] / 10:.0f} minutes of budget"
     )
 
 

@@ -12,8 +12,9 @@ What it shows:
 - ``CertifiedEmailSensor`` (deferrable: the wait runs in the triggerer, no worker slot held) gating the
   next task until every recipient has read the email (``target="read"``, ``recipients="all"``); a bounce
   fails it at once, and after ``timeout`` (a week) it fails as well.
-- ``ArchiveEvidenceOperator``: the delivery and reading certificates of every recipient, downloaded,
-  checked against the SHA-256 the API publishes and listed in a ``manifest.json``, under
+- ``ArchiveEvidenceOperator`` given the sensor's result: the certificates of every recipient the wait
+  saw (no status read again: only the downloads), checked against the SHA-256 the API published and
+  listed in a ``manifest.json``, under
   ``<evidence dir>/statements/<ds>/<tracking id>/``. The evidence dir is the Airflow Variable
   ``legallymail_evidence_dir`` (or ``AIRFLOW_VAR_LEGALLYMAIL_EVIDENCE_DIR``), a local path or an
   object-storage URL (``s3://...``), by default ``$AIRFLOW_HOME/legallymail-evidence``. Check an archive
@@ -114,7 +115,7 @@ with DAG(
     )
     archive_certificates = ArchiveEvidenceOperator(
         task_id="archive_certificates",
-        evidence=send_statement.output,
+        evidence=wait_until_read.output,  # what the wait observed: no status request, only the downloads
         destination="{{ var.value.get('legallymail_evidence_dir', evidence_dir) }}",
         layout="statements/{{ ds }}/{{ id }}",
     )

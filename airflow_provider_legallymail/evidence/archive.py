@@ -1,6 +1,7 @@
 """Archive the evidence of many ids: read each one's facts, stream its files a few at a time, verify, record.
 
-For each target: one API call (``GET /api/email`` / ``/api/signature`` / ``/api/sms``), then its files,
+For each target: one API call (``GET /api/email`` / ``/api/signature`` / ``/api/sms``), none for one that
+what a wait or an event observed describes (``observed``, built by ``evidence.observed``), then its files,
 downloaded on up to ``max_active`` threads (one HTTP session each) while the next targets are read, then
 its ``manifest.json`` once all its files are in place, then its entry in the root's index
 (``archive_index``). A folder whose manifest names another id is never written to. A file already
@@ -94,9 +95,10 @@ def fetch(hook: LegallyMailHook, target: Target) -> EvidenceItem:
 
 
 def _mismatch(item: EvidenceItem, f: EvidenceFile, actual: str, final: Any) -> EvidenceIntegrityError:
+    whose = f"API's {f.hash_field}" if item.source is None else f"{f.hash_field} the {item.source['from']} observed"
     return EvidenceIntegrityError(
         f"{item.kind} {item.id}: {f.name} ({f.source_url}): the downloaded file's SHA-256 is {actual}, but the "
-        f"API's {f.hash_field} is {f.expected_sha256}; nothing was written under {final}"
+        f"{whose} is {f.expected_sha256}; nothing was written under {final}"
     )
 
 
@@ -121,6 +123,7 @@ class Archiver:
         max_active: int = 4,
         now: Callable[[], str],
         on_item: Callable[[EvidenceItem], None] = lambda item: None,
+        observed: dict[Target, EvidenceItem] | None = None,
     ) -> None:
         self.hook = hook
         self.folder_for = folder_for
@@ -128,6 +131,7 @@ class Archiver:
         self.max_active = max_active
         self.now = now
         self.on_item = on_item
+        self.observed = observed or {}  # targets described by what a wait or an event observed: no API call
         self._hooks = HookPool(hook)
         self._api = hook.settings.origin
 
@@ -159,7 +163,7 @@ class Archiver:
         for target in targets:
             if stop():
                 return
-            item = fetch(self.hook, target)
+            item = self.observed.pop(target, None) or fetch(self.hook, target)
             self.on_item(item)
             folder = self.folder_for(target)
             previous = read_manifest(folder)

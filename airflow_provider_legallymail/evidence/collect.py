@@ -64,6 +64,7 @@ class EvidenceItem:
     status: str
     facts: dict[str, Any]
     files: list[EvidenceFile]
+    source: dict[str, Any] | None = None  # from an observation: {"from": "wait" / "event", "observed_at"}; None: read
 
     def statuses(self) -> dict[str, str]:
         """Status per recipient / signer / phone (an email's group status is not a usable aggregate)."""
@@ -93,20 +94,74 @@ def public_url(url: str, secret: str | None = None) -> str:
     return clean.replace(secret, "***") if secret else clean
 
 
-def _certificate_file(cert: Certificate, owner_id: str, party: str | None, secret: str | None) -> EvidenceFile | None:
-    if not cert.pdf_download_url:
+def certificate_file(
+    url: str | None,
+    file_hash: str | None,
+    stage: str | None,
+    owner_id: str,
+    party: str | None,
+    confirmed_at: str | None,
+    secret: str | None = None,
+) -> EvidenceFile | None:
+    """One certificate PDF of ``owner_id`` (a recipient's tracking id), or None without a URL."""
+    if not url:
         return None
-    stage = cert.certificate_type or "certificate"
+    stage = stage or "certificate"
     return EvidenceFile(
         name=f"certificate-{segment(owner_id)}-{segment(stage)}.pdf",
         kind="certificate",
-        url=cert.pdf_download_url,
-        source_url=public_url(cert.pdf_download_url, secret),
-        expected_sha256=normalize_sha256(cert.file_hash),
+        url=url,
+        source_url=public_url(url, secret),
+        expected_sha256=normalize_sha256(file_hash),
         hash_field="file_hash",
         party=party,
         stage=stage,
-        confirmed_at=iso(cert.confirmed_at),
+        confirmed_at=confirmed_at,
+    )
+
+
+def _certificate_file(cert: Certificate, owner_id: str, party: str | None, secret: str | None) -> EvidenceFile | None:
+    return certificate_file(
+        cert.pdf_download_url, cert.file_hash, cert.certificate_type, owner_id, party, iso(cert.confirmed_at), secret
+    )
+
+
+def document_file(
+    kind: str,
+    url: str | None,
+    sha256: str | None,
+    document_name: str | None,
+    secret: str | None,
+    confirmed_at: str | None = None,
+) -> EvidenceFile | None:
+    """A signature request's ``original`` (``document_hash``) or ``acta`` (``signed_document_hash``)."""
+    if not url:
+        return None
+    return EvidenceFile(
+        name=f"{kind}.pdf",
+        kind=kind,
+        url=url,
+        source_url=public_url(url, secret),
+        expected_sha256=normalize_sha256(sha256),
+        hash_field="document_hash" if kind == "original" else "signed_document_hash",
+        party=document_name,
+        confirmed_at=confirmed_at,
+    )
+
+
+def sms_file(url: str | None, phone: str | None, confirmed_at: str | None, secret: str | None) -> EvidenceFile | None:
+    """A delivered SMS's certificate (no hash is published)."""
+    if not url:
+        return None
+    return EvidenceFile(
+        name="sms-certificate.pdf",
+        kind="sms_certificate",
+        url=url,
+        source_url=public_url(url, secret),
+        expected_sha256=None,
+        hash_field=None,
+        party=phone,
+        confirmed_at=confirmed_at,
     )
 
 
@@ -124,7 +179,7 @@ def _recipient_facts(r: EmailRecipient) -> dict[str, Any]:
     }
 
 
-def _unique(files: list[EvidenceFile | None]) -> list[EvidenceFile]:
+def unique_files(files: list[EvidenceFile | None]) -> list[EvidenceFile]:
     """One file per URL; a second URL that would get the same name gets a numbered one."""
     seen_urls: set[str] = set()
     names: set[str] = set()
@@ -170,7 +225,7 @@ def collect_email(email: Email, secret: str | None = None) -> EvidenceItem:
         "is_multi_recipient": email.is_multi_recipient,
         "recipients": recipients,
     }
-    return EvidenceItem(EMAIL.name, email.tracking_id, email.status.value, facts, _unique(files))
+    return EvidenceItem(EMAIL.name, email.tracking_id, email.status.value, facts, unique_files(files))
 
 
 def collect_signature(request: SignatureRequest, secret: str | None = None) -> EvidenceItem:
@@ -179,30 +234,19 @@ def collect_signature(request: SignatureRequest, secret: str | None = None) -> E
         {"name": s.signer_name, "email": s.signer_email, "status": s.status.value, "signed_at": iso(s.signed_at)}
         for s in request.signers
     ]
-    files: list[EvidenceFile | None] = []
-    if request.download_original_url:
+    files = [
+        document_file("original", request.download_original_url, request.document_hash, request.document_name, secret)
+    ]
+    if request.status is SignatureStatus.SIGNED:
+        signed_at = iso(request.signed_at)
         files.append(
-            EvidenceFile(
-                name="original.pdf",
-                kind="original",
-                url=request.download_original_url,
-                source_url=public_url(request.download_original_url, secret),
-                expected_sha256=normalize_sha256(request.document_hash),
-                hash_field="document_hash",
-                party=request.document_name,
-            )
-        )
-    if request.download_acta_url and request.status is SignatureStatus.SIGNED:
-        files.append(
-            EvidenceFile(
-                name="acta.pdf",
-                kind="acta",
-                url=request.download_acta_url,
-                source_url=public_url(request.download_acta_url, secret),
-                expected_sha256=normalize_sha256(request.signed_document_hash),
-                hash_field="signed_document_hash",
-                party=request.document_name,
-                confirmed_at=iso(request.signed_at),
+            document_file(
+                "acta",
+                request.download_acta_url,
+                request.signed_document_hash,
+                request.document_name,
+                secret,
+                signed_at,
             )
         )
     facts = {
@@ -216,25 +260,14 @@ def collect_signature(request: SignatureRequest, secret: str | None = None) -> E
         "signed_document_hash": request.signed_document_hash,
         "signers": signers,
     }
-    return EvidenceItem(SIGNATURE.name, request.uuid, request.status.value, facts, _unique(files))
+    return EvidenceItem(SIGNATURE.name, request.uuid, request.status.value, facts, unique_files(files))
 
 
 def collect_sms(sms: Sms, secret: str | None = None) -> EvidenceItem:
     """The SMS certificate once delivered (no hash is published: the computed one is recorded)."""
     files: list[EvidenceFile | None] = []
-    if sms.download_certificate_url and sms.status is SmsStatus.DELIVERED:
-        files.append(
-            EvidenceFile(
-                name="sms-certificate.pdf",
-                kind="sms_certificate",
-                url=sms.download_certificate_url,
-                source_url=public_url(sms.download_certificate_url, secret),
-                expected_sha256=None,
-                hash_field=None,
-                party=sms.recipient,
-                confirmed_at=iso(sms.ts_confirmed_at),
-            )
-        )
+    if sms.status is SmsStatus.DELIVERED:
+        files.append(sms_file(sms.download_certificate_url, sms.recipient, iso(sms.ts_confirmed_at), secret))
     facts = {
         "uuid": sms.uuid,
         "status": sms.status.value,
@@ -246,4 +279,4 @@ def collect_sms(sms: Sms, secret: str | None = None) -> EvidenceItem:
         "ts_confirmed_at": iso(sms.ts_confirmed_at),
         "recipients": [{"phone": sms.recipient, "status": sms.status.value}],
     }
-    return EvidenceItem(SMS.name, sms.uuid, sms.status.value, facts, _unique(files))
+    return EvidenceItem(SMS.name, sms.uuid, sms.status.value, facts, unique_files(files))

@@ -2,9 +2,11 @@
 
 ``manifest.json`` records what was archived for one email, signature request or SMS: ids, recipients or
 signers, statuses, timestamps, and per file its source URL (without any token), SHA-256, size, the API's
-hash and where it came from, and when it was retrieved. ``verify_archive`` re-hashes every file listed
-and reports files missing or changed since, files in the folder the manifest does not list, and what the
-archive root's index (``archive_index``) shows deleted: archives, manifests, or manifests changed.
+hash and where it came from, and when it was retrieved. An archive made from what a wait or an event
+observed (``evidence.observed``) also records ``source``: ``{"from": "wait" / "event", "observed_at"}``.
+``verify_archive`` re-hashes every file listed and reports files missing or changed since, files in the
+folder the manifest does not list, and what the archive root's index (``archive_index``) shows deleted:
+archives, manifests, or manifests changed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ NO_HASH_NOTE = "the API publishes no hash for this file: sha256 was computed whe
 
 
 def build_manifest(item: EvidenceItem, files: list[dict[str, Any]], api_origin: str, now: str) -> dict[str, Any]:
+    source = {"source": item.source} if item.source is not None else {}  # from what a wait or event observed
     return {
+        **source,
         "manifest_version": MANIFEST_VERSION,
         "provider": PROVIDER,
         "provider_version": __version__,

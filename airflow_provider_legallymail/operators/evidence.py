@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 
 DEFAULT_LAYOUT = "{{ kind }}/{{ id }}"
+MAX_LOGGED_READS = 5
 
 
 class ArchiveEvidenceOperator(BaseOperator):
@@ -45,9 +46,13 @@ class ArchiveEvidenceOperator(BaseOperator):
     publishes (``file_hash``, ``document_hash``, ``signed_document_hash``), and described in a
     ``manifest.json`` beside them. A second run downloads nothing that is already archived intact.
 
-    :param evidence: what to archive: a tracking id or uuid (with ``kind``), a list of them, or the return
-        value of ``SendCertifiedEmailOperator`` / ``SignatureRequestOperator`` / ``SmsOperator`` (or a
-        sensor's: ``tracking_id``, ``uuid``, ``{"kind", "id"}``), e.g. from XCom. Templated.
+    :param evidence: what to archive: a tracking id or uuid (with ``kind``), a list of them, the return
+        value of ``SendCertifiedEmailOperator`` / ``SignatureRequestOperator`` / ``SmsOperator``, a sensor's
+        (or ``wait_for=``'s) ``WaitResult`` or a list of them (mapped sensors), an event trigger's asset event
+        or payload, or ``{"kind", "id"}``, e.g. from XCom. Templated. What a wait or an event observed (each
+        certificate, the original and acta, their published hashes) is archived without reading the status
+        again: only the downloads are requests. Anything else (an id, a send without ``wait_for=``) costs one
+        status request per item; the log names those.
     :param destination: an ``ObjectStoragePath`` or URL of the archive root (a local folder,
         ``s3://bucket/prefix``, ``gs://...``). Templated. Default: ``[legallymail] evidence_path``, else
         ``file://$AIRFLOW_HOME/legallymail/evidence``. Under a distributed executor a local destination
@@ -129,11 +134,14 @@ class ArchiveEvidenceOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_legallymail.evidence.archive import Archiver
         from airflow_provider_legallymail.evidence.links import hook_origin, link_entries
+        from airflow_provider_legallymail.evidence.observed import from_observations
 
         try:
             root, targets, folders, max_active = self._plan(context)
         except ValidationError as exc:
             raise AirflowFailException(str(exc)) from exc  # bad input: retrying cannot help
+        observed, to_read = from_observations(targets, self.hook.settings.token)
+        self._log_sources(len(observed), to_read)
         ti = context["ti"]
         candidates: list[tuple[str, str]] = []
         own_origin = hook_origin(self.hook)
@@ -144,7 +152,9 @@ class ArchiveEvidenceOperator(BaseOperator):
             ti.xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
             self.legallymail_evidence_links = links
 
-        archiver = Archiver(self.hook, folders.__getitem__, root=root, max_active=max_active, now=_now, on_item=saw)
+        archiver = Archiver(
+            self.hook, folders.__getitem__, root=root, max_active=max_active, now=_now, on_item=saw, observed=observed
+        )
         results = archiver.run(targets)
         archives = [r.final_summary or r.summary() for r in results]
         summary: ArchiveRun = {
@@ -160,6 +170,13 @@ class ArchiveEvidenceOperator(BaseOperator):
         )
         self._announce(context, archives)
         return dict(summary)
+
+    def _log_sources(self, observed: int, to_read: list[str]) -> None:
+        if observed:
+            self.log.info("%d item(s) archived from what a wait or an event observed: no status request", observed)
+        if to_read:
+            shown = "; ".join(to_read[:MAX_LOGGED_READS]) + (" ..." if len(to_read) > MAX_LOGGED_READS else "")
+            self.log.info("Reading the status of %d item(s) (one request each): %s", len(to_read), shown)
 
     def _announce(self, context: Context, archives: list[ArchiveSummary]) -> None:
         """Give each Asset in ``outlets`` an event ``extra`` with the ids, statuses, manifests and hashes."""

@@ -64,6 +64,9 @@ class _LegallyMailSendOperator(BaseOperator):
         wait_for: str | None = None,
         wait_recipients: Any = "all",
         wait_timeout: float | timedelta | None = None,
+        wait_settle_on: str | None = None,
+        wait_max_failures: int | None = None,
+        wait_min_reached: float | None = None,
         log_addresses: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -74,8 +77,14 @@ class _LegallyMailSendOperator(BaseOperator):
         self.ledger_path = ledger_path
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
         self.wait_timeout = wait_timeout.total_seconds() if isinstance(wait_timeout, timedelta) else wait_timeout
+        # wait_for="settled": wait_settle_on, wait_max_failures, wait_min_reached (see waiting/tolerance.py)
+        self.wait_settle = {
+            "settle_on": wait_settle_on,
+            "max_failures": wait_max_failures,
+            "min_reached": wait_min_reached,
+        }
         if wait_for is not None:  # bad wait arguments fail when the DAG is parsed, before anything is sent
-            check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout)
+            check_wait_arguments(self.kind, wait_for, wait_recipients, self.wait_timeout, self.wait_settle)
 
     hook: LazyHook[LegallyMailHook] = LazyHook(legallymail_hook, "legallymail_conn_id")
 
@@ -165,6 +174,7 @@ class _LegallyMailSendOperator(BaseOperator):
             context,
             self.wait_timeout,
             self.ledger_path,
+            self.wait_settle,
             deadline_name=self.deadline_name(summary),
         )
         defer_wait(self, spec, self.legallymail_conn_id, carry=summary)
@@ -174,10 +184,11 @@ class _LegallyMailSendOperator(BaseOperator):
         return None
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task."""
+        """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task. Either
+        way the outcome is pushed first under ``contracts.OUTCOME_XCOM_KEY``."""
         from airflow_provider_legallymail.waiting.decision import finish
 
-        return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log)}
+        return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log, ti=context["ti"])}
 
 
 class SendCertifiedEmailOperator(_LegallyMailSendOperator):

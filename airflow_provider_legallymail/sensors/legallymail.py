@@ -4,7 +4,8 @@ Deferrable by default (the wait runs in the triggerer, sharing one poller per co
 ``deferrable=False`` they run in ``mode="reschedule"`` and free the worker between pokes. Both paths call
 the same decision (``waiting.decision.decide``). The deadline is absolute: fixed at the first try and
 kept across retries and re-deferrals. A terminal failure raises ``OutcomeFailedError`` (no retry, never
-skipped); ``soft_fail`` skips only when the deadline is reached.
+skipped); ``soft_fail`` skips only when the deadline is reached. However it ends (reached, failed, deadline),
+a wait first pushes its ``WaitResult`` under ``contracts.OUTCOME_XCOM_KEY`` for downstream tasks.
 
 Imports inside methods are only those that load what a running task needs and a DAG file's parse does not
 (the hooks, the API models and client, the pollers, the Legitmailer workers, the archiver: the list is
@@ -21,10 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_legallymail.compat import AirflowSensorTimeout, TaskDeferralTimeout
+from airflow_provider_legallymail.compat import TaskDeferralTimeout
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import EVIDENCE_LINKS_XCOM_KEY, MAX_EVIDENCE_LINKS, evidence_links
+from airflow_provider_legallymail.waiting.tolerance import tolerance
 from airflow_provider_legallymail.waiting.wait import WaitSpec, task_deadline, wait_spec
 
 if TYPE_CHECKING:
@@ -79,6 +81,10 @@ class _LegallyMailSensor(BaseSensorOperator):
         mode: str | None = None,
         timeout: float | timedelta | None = None,
         ledger_path: str | None = None,
+        parties: Any = "all",
+        settle_on: str | None = None,
+        max_failures: int | None = None,
+        min_reached: float | None = None,
         **kwargs: Any,
     ) -> None:
         if timeout is not None:  # Airflow 3.1 refuses timeout=None; omitted, it reads [sensors] default_timeout
@@ -89,8 +95,16 @@ class _LegallyMailSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.ledger_path = ledger_path
         self.explicit_timeout = timeout is not None
+        self.settle_on, self.max_failures, self.min_reached = settle_on, max_failures, min_reached
+        if "{{" not in str(target) + str(parties):  # a bad tolerance fails when the DAG is parsed, naming the field
+            tolerance(self.kind, str(target).strip().lower(), parties, **self.settle)
         self._seen: dict[str, Any] = {}
         self.legallymail_evidence_links: list[dict[str, str]] = []  # links.EVIDENCE_LINKS_ATTRIBUTE
+
+    @property
+    def settle(self) -> dict[str, Any]:
+        """The ``settled`` target's tolerance as asked (``waiting/tolerance.py``)."""
+        return {"settle_on": self.settle_on, "max_failures": self.max_failures, "min_reached": self.min_reached}
 
     def _selection(self) -> Any:
         return getattr(self, self.selection_field) if self.selection_field else "all"
@@ -99,7 +113,10 @@ class _LegallyMailSensor(BaseSensorOperator):
         """The checked wait with its absolute deadline (fixed by the first try); bad input fails here."""
 
         ids = getattr(self, self.id_field)  # a ValidationError here is a RefusedError: no retry, and no skip
-        spec = wait_spec(self.kind, ids, self.target, self._selection(), deadline=0.0, id_field=self.id_field)
+        selection = self._selection()
+        spec = wait_spec(
+            self.kind, ids, self.target, selection, deadline=0.0, id_field=self.id_field, settle=self.settle
+        )
         timeout = float(self.timeout)
         if self.kind == SIGNATURE.name and not self.explicit_timeout:
             timeout += SIGNATURE_EXPIRY_MARGIN
@@ -127,15 +144,10 @@ class _LegallyMailSensor(BaseSensorOperator):
         links = evidence_link_entries(event["result"], hook_origin(self.hook), MAX_EVIDENCE_LINKS) if reached else []
         context["ti"].xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
         self.legallymail_evidence_links = links
-        return finish(event, soft_fail=self.soft_fail, log=self.log)
+        return finish(event, soft_fail=self.soft_fail, log=self.log, ti=context["ti"])
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        from airflow_provider_legallymail.waiting.decision import (
-            TIMEOUT,
-            error_event,
-            event_for,
-            is_transient,
-        )
+        from airflow_provider_legallymail.waiting.decision import error_event, event_for, is_transient
         from airflow_provider_legallymail.waiting.observations import describe_changes, fetch_observation
 
         spec = self._spec
@@ -155,9 +167,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         event = event_for(spec, observations, time.time())
         if event is None:
             return False
-        if event["status"] == TIMEOUT:
-            raise AirflowSensorTimeout(event["message"])  # soft_fail: the base class skips
-        return PokeReturnValue(is_done=True, xcom_value=event)
+        return PokeReturnValue(is_done=True, xcom_value=event)  # a timeout too: _finish_wait records what was pending
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         return self._finish_wait(context, event)
@@ -178,8 +188,13 @@ class CertifiedEmailSensor(_LegallyMailSensor):
 
     :param tracking_id: a tracking id, a list of them, or the whole return value of
         ``SendCertifiedEmailOperator`` (an email split into several sends is waited on as a whole).
-    :param target: ``"read"`` (default) or ``"delivered"``.
-    :param recipients: ``"all"`` (default), ``"any"``, or a list of addresses.
+    :param target: ``"read"`` (default), ``"delivered"``, or ``"settled"``: every selected recipient has
+        reached ``settle_on`` or failed (bounced, failed), within ``max_failures`` / ``min_reached``.
+    :param recipients: ``"all"`` (default), ``"any"`` (not with ``settled``), or a list of addresses.
+    :param settle_on: with ``settled``: ``"delivered"`` (default) or ``"read"``, the success that settles one.
+    :param max_failures: with ``settled``: at most this many recipients may fail (default: any number).
+    :param min_reached: with ``settled``: at least this share (0..1) must reach ``settle_on`` (default: none).
+        The wait fails as soon as the tolerance can no longer be met; every outcome is in the result.
     :param deferrable: wait in the triggerer (default); False: ``mode="reschedule"``.
     :param timeout: seconds (or a timedelta) from the first try's start; then skip (``soft_fail``) or fail.
     :param ledger_path: where the deadline is kept across tries (default ``[legallymail] ledger_path``).
@@ -193,7 +208,7 @@ class CertifiedEmailSensor(_LegallyMailSensor):
     ui_color = "#dbe9f6"
 
     def __init__(self, *, tracking_id: Any, target: str = "read", recipients: Any = "all", **kwargs: Any) -> None:
-        super().__init__(target=target, **kwargs)
+        super().__init__(target=target, parties=recipients, **kwargs)
         self.tracking_id = tracking_id
         self.recipients = recipients
 
@@ -202,7 +217,8 @@ class SignatureSensor(_LegallyMailSensor):
     """Wait until a document is signed. A decline, or the request's ``expires_at`` passing, fails the task.
 
     :param uuid: the request's uuid, or the whole return value of ``SignatureRequestOperator``.
-    :param target: ``"signed"``.
+    :param target: ``"signed"``, or ``"settled"`` (each signer signed, declined or expired; ``max_failures``
+        and ``min_reached`` as for ``CertifiedEmailSensor``).
     :param signers: ``"all"`` (default), ``"any"``, or a list of signer addresses.
     :param timeout: as for ``CertifiedEmailSensor``; by default the request's ``expires_at`` ends the wait.
     """
@@ -214,7 +230,7 @@ class SignatureSensor(_LegallyMailSensor):
     ui_color = "#e4f0d9"
 
     def __init__(self, *, uuid: Any, target: str = "signed", signers: Any = "all", **kwargs: Any) -> None:
-        super().__init__(target=target, **kwargs)
+        super().__init__(target=target, parties=signers, **kwargs)
         self.uuid = uuid
         self.signers = signers
 
@@ -223,7 +239,8 @@ class SmsSensor(_LegallyMailSensor):
     """Wait until a certified SMS is delivered; a failed SMS fails the task.
 
     :param uuid: the SMS's uuid, or the whole return value of ``SmsOperator``.
-    :param target: ``"delivered"``.
+    :param target: ``"delivered"``, or ``"settled"`` (delivered or failed; ``max_failures`` /
+        ``min_reached`` as for ``CertifiedEmailSensor``).
     """
 
     kind = SMS.name

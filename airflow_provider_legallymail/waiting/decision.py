@@ -38,16 +38,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from airflow_provider_legallymail.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
-from airflow_provider_legallymail.contracts import WaitResult
+from airflow_provider_legallymail.contracts import OUTCOME_XCOM_KEY, FailedParty, SettleTolerance, WaitResult
 from airflow_provider_legallymail.evidence.collect import public_url
 from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, evidence_label, link_entries
 from airflow_provider_legallymail.exceptions import MailApiError, OutcomeFailedError, RefusedError
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SMS
 from airflow_provider_legallymail.statuses import EmailStatus, SignatureStatus, SmsStatus
 from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
+from airflow_provider_legallymail.waiting.tolerance import Tolerance
 from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 EXPIRY_GRACE = 60.0
@@ -76,7 +77,7 @@ class Pending:
 Decision = Reached | Failed | Pending
 
 
-REACHED = "reached"
+REACHED, PENDING = "reached", "pending"
 Outcome = tuple[str, str]
 """One party's outcome: ``("reached", "reached")``, or the status that ended it (``failed``, ``bounced``,
 ``declined``, ``expired``) and why; None while it is pending."""
@@ -129,46 +130,114 @@ def _signer_outcome(observation: Observation, signer: SignatureStatus, now: floa
     return None
 
 
-def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> Decision:
-    """The state of the wait given the latest observation of each id (None: not seen yet)."""
-    seen = [o for o in (observations.get(i) for i in spec.ids) if o is not None]
+@dataclass(frozen=True)
+class Tally:
+    """Where each selected party stands: per answer (``listed``, for the result) and per party (the decision)."""
+
+    listed: list[tuple[str, dict[str, Any], Outcome | None]]  # (id, party, outcome) of each selected party listed
+    outcomes: dict[str, Outcome | None]  # who -> outcome (None: pending), parties no answer lists any more too
+    gone: list[str]  # expected, and no answer lists it any more
+    complete: bool  # every id has been observed
+    strangers: list[str]  # selected addresses that are not parties of the items (once complete)
+
+    @property
+    def failures(self) -> list[tuple[str, str, str]]:
+        """``(who, reason, status)`` of each failed party."""
+        return [(who, o[1], o[0]) for who, o in self.outcomes.items() if o is not None and o[0] != REACHED]
+
+    @property
+    def reached(self) -> list[str]:
+        return [who for who, o in self.outcomes.items() if o is not None and o[0] == REACHED]
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        """Who has no outcome yet; a recipient no answer lists any more is named "... (no longer listed)"."""
+        gone = set(self.gone)
+        return tuple(
+            f"{who} (no longer listed)" if who in gone and "@" in who else who
+            for who, o in self.outcomes.items()
+            if o is None
+        )
+
+
+def tally(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> Tally:
+    """Each selected party's outcome toward ``spec.success`` given the latest observation of each id."""
+    seen = [(ident, o) for ident in spec.ids if (o := observations.get(ident)) is not None]
     complete = len(seen) == len(spec.ids)
+    listed: list[tuple[str, dict[str, Any], Outcome | None]] = []
     outcomes: dict[str, Outcome | None] = {}
-    for observation in seen:
+    for ident, observation in seen:
         proves = not unlisted_count(observation)  # an answer missing parties proves no success
         for party in observation["parties"]:
-            found = party_outcome(spec.kind, spec.target, observation, party, now)
-            outcomes[party["who"]] = None if found is not None and found[0] == REACHED and not proves else found
-    gone = _unlisted(spec, seen, outcomes) if complete else []
+            found = party_outcome(spec.kind, spec.success, observation, party, now)
+            found = None if found is not None and found[0] == REACHED and not proves else found
+            outcomes[party["who"]] = found
+            listed.append((ident, party, found))
+    gone = _unlisted(spec, [o for _, o in seen], outcomes) if complete else []
     outcomes.update(dict.fromkeys(gone))  # expected, and no answer lists it any more: not reached
+    strangers: list[str] = []
     if isinstance(spec.selection, tuple):
-        if complete:
-            strangers = [who for who in spec.selection if who not in outcomes]
-            if strangers:
-                noun = KINDS[spec.kind].party
-                return Failed(strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}", "unknown")
+        strangers = [who for who in spec.selection if who not in outcomes] if complete else []
         outcomes = {who: outcomes[who] for who in spec.selection if who in outcomes}
-    failures = [(who, o[1], o[0]) for who, o in outcomes.items() if o is not None and o[0] != REACHED]
-    reached = [who for who, o in outcomes.items() if o is not None and o[0] == REACHED]
-    pending = tuple(
-        f"{who} (no longer listed)" if who in gone and "@" in who else who for who, o in outcomes.items() if o is None
-    )
+        listed = [entry for entry in listed if entry[1]["who"] in spec.selection]
+    return Tally(listed, outcomes, gone, complete, strangers)
+
+
+def decide(spec: WaitSpec, observations: Mapping[str, Observation | None], now: float) -> Decision:
+    """The state of the wait given the latest observation of each id (None: not seen yet)."""
+    found = tally(spec, observations, now)
+    if found.strangers:
+        noun = KINDS[spec.kind].party
+        return Failed(found.strangers[0], f"is not a {noun} of {spec.kind} {', '.join(spec.ids)}", "unknown")
+    if spec.tolerance is not None:
+        return _settled(spec.tolerance, found)
+    failures, reached, pending = found.failures, found.reached, found.pending
     if spec.selection == "any":
         if reached:
             return Reached()
-        if complete and failures and not pending:
-            statuses = list(dict.fromkeys(status for _, _, status in failures))  # all expired: "expired"
-            return Failed(
-                ", ".join(w for w, _, _ in failures),
-                "; ".join(f"{w}: {r}" for w, r, _ in failures),
-                statuses[0] if len(statuses) == 1 else next(s for s in statuses if s != "expired"),
-            )
+        if found.complete and failures and not pending:
+            return _together(failures)
         return Pending(pending)
     if failures:
         return Failed(*failures[0])
-    if complete and outcomes and not pending and len(reached) == len(outcomes):
+    if found.complete and found.outcomes and not pending and len(reached) == len(found.outcomes):
         return Reached()
     return Pending(pending)
+
+
+def _settled(tolerance: Tolerance, found: Tally) -> Decision:
+    """Reached once every party is final within the tolerance; Failed as soon as it can no longer be met."""
+    failures, reached, pending = found.failures, found.reached, found.pending
+    limit = tolerance.max_failures
+    if limit is not None and len(failures) > limit:
+        return _together(failures, f"failed beyond the tolerance ({len(failures)} failed, max_failures={limit})")
+    total = len(found.outcomes)
+    needed = tolerance.needed(total)
+    if found.complete and len(reached) + len(pending) < needed:
+        can = f"at most {len(reached) + len(pending)} of {total} can reach {tolerance.settle_on}"
+        why = f"{can}, min_reached={tolerance.min_reached:g} needs {needed}"
+        return _together(failures, f"failed beyond the tolerance ({why})")
+    if found.complete and found.outcomes and not pending:
+        return Reached()
+    return Pending(pending)
+
+
+NAMED_FAILURES = 10
+"""How many failed parties a failure names (its message, ``WaitResult["failed"]``); ``failures`` lists all."""
+
+
+def _together(failures: list[tuple[str, str, str]], why: str = "") -> Failed:
+    """One failure naming the failed parties (the first ``NAMED_FAILURES``); its status is theirs when they
+    agree (all expired: ``expired``), else the first that is not an expiry."""
+    statuses = list(dict.fromkeys(status for _, _, status in failures))
+    named = failures[:NAMED_FAILURES]
+    more = f" and {len(failures) - len(named)} more" if len(failures) > len(named) else ""
+    each = "; ".join(f"{who}: {reason}" for who, reason, _ in named) + more
+    return Failed(
+        ", ".join(who for who, _, _ in named) + more,
+        f"{why}: {each}" if why else each,
+        statuses[0] if len(statuses) == 1 else next(s for s in statuses if s != "expired"),
+    )
 
 
 def reached_statuses(observation: Observation, now: float) -> list[str]:
@@ -210,6 +279,10 @@ def _unlisted(spec: WaitSpec, seen: list[Observation], listed: Mapping[str, Any]
     return missing
 
 
+OUTCOMES: dict[type, str] = {Reached: "reached", Failed: "failed", Pending: "timeout"}
+"""``WaitResult["outcome"]`` for each decision (a result of a pending wait is made at its deadline)."""
+
+
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
 
@@ -217,26 +290,39 @@ def _iso(epoch: float) -> str:
 def result(
     spec: WaitSpec, observations: Mapping[str, Observation | None], decision: Decision, now: float
 ) -> WaitResult:
-    """The JSON return value of a finished wait: outcome and every selected party with its evidence."""
+    """The JSON value of a finished wait (reached, failed, or pending at the deadline): every selected party
+    with its evidence and its outcome, and who reached, failed and is still pending (``contracts.WaitResult``)."""
+    found = tally(spec, observations, now)
     parties = []
+    reached: list[str] = []
+    failures: list[FailedParty] = []
+    for ident, party, outcome in found.listed:
+        status, reason = outcome if outcome is not None else (PENDING, None)
+        parties.append(
+            {**party, "id": ident, "outcome": status, "outcome_reason": None if status == REACHED else reason}
+        )
+        if status == REACHED:
+            reached.append(party["who"])
+        elif status != PENDING:
+            failures.append({"who": party["who"], "id": ident, "status": status, "reason": str(reason)})
     documents = {}
     for ident in spec.ids:
         observation = observations.get(ident)
-        if observation is None:
-            continue
-        if observation.get("documents"):
+        if observation is not None and observation.get("documents"):
             documents[ident] = observation["documents"]
-        for party in observation["parties"]:
-            if isinstance(spec.selection, str) or party["who"] in spec.selection:
-                parties.append({**party, "id": ident})
     out: WaitResult = {
         "kind": spec.kind,
         "ids": list(spec.ids),
         "target": spec.target,
-        "outcome": "reached" if isinstance(decision, Reached) else "failed",
+        "outcome": OUTCOMES[type(decision)],
         "decided_at": _iso(now),
+        "reached": reached,
+        "failures": failures,
+        "pending": list(found.pending),
     }
     out["signers" if KINDS[spec.kind].parties == "signers" else "recipients"] = parties
+    if spec.tolerance is not None:
+        out["tolerance"] = cast(SettleTolerance, spec.tolerance.to_json())
     if documents:
         out["documents"] = documents
     if isinstance(decision, Failed):
@@ -255,7 +341,8 @@ def event_for(spec: WaitSpec, observations: Mapping[str, Observation | None], no
             return None
         when = datetime.fromtimestamp(spec.deadline, timezone.utc).isoformat()
         waiting = f" (still waiting for {', '.join(decision.waiting_for)})" if decision.waiting_for else ""
-        return {"status": TIMEOUT, "message": f"deadline {when} reached before {spec.describe()}{waiting}"}
+        message = f"deadline {when} reached before {spec.describe()}{waiting}"
+        return {"status": TIMEOUT, "message": message, "result": result(spec, observations, decision, now)}
     out = result(spec, observations, decision, now)
     if isinstance(decision, Failed):
         return {"status": FAILED, "who": decision.who, "reason": decision.reason, "result": out}
@@ -268,9 +355,15 @@ def error_event(exc: BaseException) -> dict[str, Any]:
     return {"status": ERROR, "message": text}
 
 
-def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | Any) -> dict[str, Any]:
-    """The task's return value for a final event, or the exception that ends it."""
+def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | Any, ti: Any = None) -> dict[str, Any]:
+    """The task's return value for a final event, or the exception that ends it.
+
+    With ``ti``, the event's ``WaitResult`` (reached, failed or at the deadline) is pushed first under
+    ``OUTCOME_XCOM_KEY``, so downstream tasks read it whichever way this task ends.
+    """
     status = event.get("status")
+    if ti is not None and isinstance(event.get("result"), Mapping):
+        ti.xcom_push(key=OUTCOME_XCOM_KEY, value=event["result"])
     if status == REACHED:
         outcome: dict[str, Any] = event["result"]
         log.info("Reached %s for %s %s", outcome["target"], outcome["kind"], ", ".join(outcome["ids"]))

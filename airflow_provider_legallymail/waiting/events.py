@@ -151,9 +151,9 @@ def payload(status: str, observation: Observation, conn_id: str, now: float) -> 
             created_at=observation.get("created_at"),
             expires_at=observation.get("expires_at_text"),
             documents={
+                **documents,
                 "original": _clean(documents.get("original")),
                 "acta": _clean(documents.get("acta")),
-                "signed_document_hash": documents.get("signed_document_hash"),
             },
         )
     else:

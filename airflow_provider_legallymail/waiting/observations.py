@@ -125,10 +125,13 @@ def signature_observation(request: SignatureRequest) -> Observation:
         "document_name": request.document_name,
         "created_at": _iso(request.created_at),
         "signed_at": _iso(request.signed_at),
-        "documents": {
+        "documents": {  # what the archive needs (``evidence.observed``): the files, their hashes, the status
             "original": request.download_original_url,
+            "document_hash": request.document_hash,
             "acta": request.download_acta_url,
             "signed_document_hash": request.signed_document_hash,
+            "status": request.status.value,
+            "document_name": request.document_name,
         },
     }
 

@@ -294,7 +294,7 @@ class Watch:
         """A row status that may end a subscriber's wait (a failure, or a target reached)."""
         party = {"who": self.ident, "status": status}
         row: Observation = {"kind": self.kind, "id": self.ident, "status": status, "parties": [party]}
-        targets = {s.spec.target for s in self.subscribers} or {KINDS[self.kind].targets[0]}
+        targets = {s.spec.success for s in self.subscribers} or {KINDS[self.kind].targets[0]}
         return any(party_outcome(self.kind, t, row, party, float("-inf")) for t in targets)
 
     def _status(self) -> str | None:

@@ -29,6 +29,7 @@ from airflow_provider_legallymail.contracts import item_refs
 from airflow_provider_legallymail.exceptions import ValidationError
 from airflow_provider_legallymail.kinds import KINDS
 from airflow_provider_legallymail.task_documents import DocumentStore, task_documents
+from airflow_provider_legallymail.waiting.tolerance import Tolerance, tolerance
 
 QUANTIFIERS = ("all", "any")
 
@@ -43,6 +44,12 @@ class WaitSpec:
     selection: str | tuple[str, ...]
     deadline: float
     known_parties: tuple[str, ...] = ()  # recipients named by the sending operator, when known
+    tolerance: Tolerance | None = None  # with target "settled": what settles a party, the failures tolerated
+
+    @property
+    def success(self) -> str:
+        """The status a party reaches: the target, or what a ``settled`` wait settles on."""
+        return self.tolerance.settle_on if self.tolerance is not None else self.target
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +59,7 @@ class WaitSpec:
             "selection": self.selection if isinstance(self.selection, str) else list(self.selection),
             "deadline": self.deadline,
             "known_parties": list(self.known_parties),
+            "tolerance": None if self.tolerance is None else self.tolerance.to_json(),
         }
 
     @classmethod
@@ -64,11 +72,13 @@ class WaitSpec:
             selection=selection if isinstance(selection, str) else tuple(str(s) for s in selection),
             deadline=float(data["deadline"]),
             known_parties=tuple(str(p) for p in data.get("known_parties") or ()),
+            tolerance=Tolerance.from_json(data["tolerance"]) if data.get("tolerance") else None,
         )
 
     def describe(self) -> str:
         who = self.selection if isinstance(self.selection, str) else ", ".join(self.selection)
-        return f"{self.kind} {', '.join(self.ids)}: {self.target} ({KINDS[self.kind].parties}: {who})"
+        target = self.target if self.tolerance is None else f"{self.target} ({self.tolerance.describe()})"
+        return f"{self.kind} {', '.join(self.ids)}: {target} ({KINDS[self.kind].parties}: {who})"
 
 
 def parse_ids(kind: str, value: Any, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -102,27 +112,56 @@ def wait_spec(
     *,
     deadline: float,
     id_field: str | None = None,
+    settle: Mapping[str, Any] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> WaitSpec:
-    """A checked ``WaitSpec``; raises ``ValidationError`` naming the field before any request is sent."""
+    """A checked ``WaitSpec``; raises ``ValidationError`` naming the field before any request is sent.
+
+    ``settle``: ``settle_on`` / ``max_failures`` / ``min_reached`` of a ``settled`` target; ``fields``: the
+    names a sending operator gives ``target``, the selection and the prefix of those (``wait_for``...).
+    """
     if kind not in KINDS:
         raise ValidationError(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
     spec_kind = KINDS[kind]
-    target_text = validation.one_of(str(target).strip().lower(), spec_kind.targets, "target")
+    names = {"target": "target", "selection": spec_kind.parties, "prefix": "", **(fields or {})}
+    target_text = validation.one_of(str(target).strip().lower(), spec_kind.wait_targets, names["target"])
     found, known = parse_ids(kind, ids, id_field or spec_kind.id_field)
-    chosen = parse_selection(kind, selection, spec_kind.parties) if spec_kind.selectable else "all"
+    settled = _tolerance(kind, target_text, selection, settle, names)
+    chosen = parse_selection(kind, selection, names["selection"]) if spec_kind.selectable else "all"
     if isinstance(chosen, tuple) and known:
         strangers = [a for a in chosen if a not in known]
         if strangers:
-            field = spec_kind.parties
-            raise validation.fail(field, f"{', '.join(strangers)} is not a recipient of this send")
-    return WaitSpec(kind, found, target_text, chosen, float(deadline), known)
+            raise validation.fail(names["selection"], f"{', '.join(strangers)} is not a recipient of this send")
+    return WaitSpec(kind, found, target_text, chosen, float(deadline), known, settled)
 
 
-def check_wait_arguments(kind: str, target: Any, selection: Any, timeout: float | None) -> None:
-    """``wait_for`` / ``wait_recipients`` / ``wait_timeout`` of a sending operator, checked at parse time."""
-    targets = KINDS[kind].targets
+def _tolerance(
+    kind: str, target: str, selection: Any, settle: Mapping[str, Any] | None, names: Mapping[str, str]
+) -> Tolerance | None:
+    return tolerance(
+        kind,
+        target,
+        selection,
+        **(settle or {}),
+        prefix=names["prefix"],
+        target_field=names["target"],
+        selection_field=names["selection"],
+    )
+
+
+SENDER_FIELDS = {"target": "wait_for", "selection": "wait_recipients", "prefix": "wait_"}
+"""What a sending operator calls a wait's target, selection and tolerance (``wait_max_failures``...)."""
+
+
+def check_wait_arguments(
+    kind: str, target: Any, selection: Any, timeout: float | None, settle: Mapping[str, Any] | None = None
+) -> None:
+    """``wait_for`` / ``wait_recipients`` / ``wait_timeout`` / ``wait_settle_on`` / ``wait_max_failures`` /
+    ``wait_min_reached`` of a sending operator, checked at parse time."""
+    targets = KINDS[kind].wait_targets
     if target not in targets:
         raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(targets)} for a {kind}")
+    _tolerance(kind, target, selection, settle, SENDER_FIELDS)
     if KINDS[kind].selectable:
         parse_selection(kind, selection, "wait_recipients")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
@@ -137,6 +176,7 @@ def wait_spec_after_send(
     context: Mapping[str, Any],
     timeout: float | None,
     ledger_path: str | None,
+    settle: Mapping[str, Any] | None = None,
     *,
     deadline_name: str | None = None,
 ) -> WaitSpec:
@@ -146,7 +186,9 @@ def wait_spec_after_send(
     """
     seconds = timeout if timeout is not None else KINDS[kind].default_timeout
     deadline = task_deadline(context, seconds, ledger_path, name=deadline_name or DEADLINE)
-    return wait_spec(kind, summary, target, selection, deadline=deadline, id_field="wait_for")
+    return wait_spec(
+        kind, summary, target, selection, deadline=deadline, id_field="wait_for", settle=settle, fields=SENDER_FIELDS
+    )
 
 
 log = logging.getLogger(__name__)

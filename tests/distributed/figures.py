@@ -6,8 +6,11 @@ task instances (what ran where, and when).
   killed) counts: the API sent it.
 - **429 share**: LegallyMail ``/api/*`` requests answered 429, over all of them.
 - **Budget use**: over the rate windows (a grid of ``window`` seconds from the first request) in which the
-  provider had work it held back: some send that had not yet reached the API (admitted) belonged to a task try
-  that ran, on a live host, for the whole window. Use = requests accepted in those windows / (limit x their number).
+  provider had work it held back: some send had been committed to (its attempt recorded in the task's send
+  ledger, just before its POST queues for the budget) and had not yet reached the API (admitted), while its
+  task try ran on a live host, for the whole window. Use = requests accepted in those windows / (limit x
+  their number). A try's start-up, its look-ups and its wait for a lost send to settle come before its
+  attempt is recorded: they are not work held back by the budget.
 """
 
 from __future__ import annotations
@@ -89,6 +92,37 @@ class Try:
     start: float
     end: float | None
     host: str
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a unit in its task's send ledger: the try that recorded it, and when (before its POST)."""
+
+    unit: tuple[str, str]
+    try_number: int
+    at: float
+
+
+def held_intervals(
+    tries: Iterable[Try],
+    attempts: Iterable[Attempt],
+    sent: Mapping[tuple[str, str], float],
+    killed: Mapping[str, float],
+) -> list[tuple[float, float]]:
+    """When each recorded attempt was held back: from its record (or its try's start, if later) until its unit
+    first reached the API, its try ended, or its host was killed, whichever came first."""
+    never = float("inf")
+    by_try = {(t.unit, t.number): t for t in tries}
+    held = []
+    for attempt in attempts:
+        run = by_try.get((attempt.unit, attempt.try_number))
+        if run is None:
+            continue
+        end = min(run.end or never, killed.get(run.host, never), sent.get(attempt.unit, never))
+        if end > max(attempt.at, run.start):
+            held.append((max(attempt.at, run.start), end))
+    return held
 
 
 @dataclass
@@ -109,6 +143,8 @@ class Figures:
     archives: int = 0
     archives_verified_elsewhere: int = 0
     elapsed_seconds: float = 0.0
+    held: list[tuple[float, float]] = field(default_factory=list)
+    held_windows: list[tuple[int, int]] = field(default_factory=list)  # (seconds from the first request, accepted)
 
     # -- from the sandbox ----------------------------------------------------------------------------
     def read_sends(self, sends: Mapping[tuple[str, str], list[float]]) -> None:
@@ -121,7 +157,13 @@ class Figures:
         self.total_requests = len(entries)
         self.rate_limited = sum(1 for e in entries if e["status"] == 429)
 
-    def read_budget(self, log: Iterable[Mapping[str, Any]], tries: Iterable[Try], killed: Mapping[str, float]) -> None:
+    def read_budget(
+        self,
+        log: Iterable[Mapping[str, Any]],
+        tries: Iterable[Try],
+        attempts: Iterable[Attempt],
+        killed: Mapping[str, float],
+    ) -> None:
         entries = api_requests(log)
         if not entries:
             return
@@ -130,16 +172,16 @@ class Figures:
         for entry, when in zip(entries, times, strict=True):
             if (unit := posted_unit(entry)) is not None:
                 sent.setdefault(unit, when)
-        never = float("inf")
-        held = [(t.start, min(t.end or never, killed.get(t.host, never), sent.get(t.unit, never))) for t in tries]
+        self.held = held_intervals(tries, attempts, sent, killed)
+        held = self.held
         start, count = times[0], int((times[-1] - times[0]) // self.window)
         for n in range(count):
             low, high = start + n * self.window, start + (n + 1) * self.window
             if any(begin <= low and end >= high for begin, end in held):
+                accepted = sum(1 for e, t in zip(entries, times, strict=True) if low <= t < high and e["status"] != 429)
                 self.budget_windows += 1
-                self.budget_accepted += sum(
-                    1 for e, t in zip(entries, times, strict=True) if low <= t < high and e["status"] != 429
-                )
+                self.budget_accepted += accepted
+                self.held_windows.append((round(low - start), accepted))
 
     # -- results -------------------------------------------------------------------------------------
     @property
@@ -204,6 +246,8 @@ class Figures:
                 use is not None and use >= BUDGET_USE_GATE,
             )
         )
+        windows = " ".join(f"{at}s:{n}" for at, n in self.held_windows) or "none"
+        rows.append(("held windows (start: requests accepted)", windows, f"limit {self.limit}", True))
         rows.append(("signature POSTs in flight at worker kill", str(self.in_flight_at_kill), "~8", True))
         rows.append(("workload run time", f"{self.elapsed_seconds:.0f} s", "-", True))
         return rows

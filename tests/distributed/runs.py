@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
-from tests.distributed.figures import Figures, Try, email_unit, epoch
+from tests.distributed.figures import Attempt, Figures, Try, email_unit, epoch
 
 # The send task of each unit, keyed as figures.stored_sends keys what the API stored.
 SEND_UNITS: dict[str, list[tuple[str, str]]] = {
@@ -32,11 +32,29 @@ def send_tries(api: AirflowApi, dag_id: str, run_id: str) -> list[Try]:
             path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/tries"
             seen = {t["try_number"]: t for t in api.call("GET", path)["task_instances"]}
             tries += [
-                Try(unit, epoch(t["start_date"]), epoch(t["end_date"]) if t["end_date"] else None, t["hostname"] or "")
+                Try(
+                    unit,
+                    epoch(t["start_date"]),
+                    epoch(t["end_date"]) if t["end_date"] else None,
+                    t["hostname"] or "",
+                    int(t["try_number"]),
+                )
                 for t in seen.values()
                 if t["start_date"]
             ]
     return tries
+
+
+def send_attempts(api: AirflowApi, dag_id: str, run_id: str) -> list[Attempt]:
+    """Every attempt each send task recorded in its ledger (Airflow's task state store, as a user reads it)."""
+    attempts = []
+    for task_id, units in SEND_UNITS.items():
+        for map_index, unit in enumerate(units):
+            path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/state-store/legallymail/ledger"
+            ledger = api.call("GET", path, params={"map_index": map_index})["value"]
+            for recorded in ledger["units"].values():
+                attempts += [Attempt(unit, int(a["try"]), epoch(a["at"])) for a in recorded if a.get("try")]
+    return attempts
 
 
 def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,8 @@ def test_the_demo_summary_shows_states_and_the_ids_returned(examples: dict[str, 
     assert f"read reached: {read}" in text  # what the sensor returned
     (archive,) = xcom(dag_run, "archive_certificates")["archives"]
     assert f"in {archive['location']}, verified" in text
+    manifest = json.loads(Path(archive["manifest"]).read_text())
+    assert manifest["source"]["from"] == "wait"  # archived from the sensor's result, no status read again
 
 
 def test_the_demo_summary_says_when_an_archive_no_longer_verifies(examples: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """The examples that wait for outcomes and keep the evidence: what they waited for, archived and recorded.
 
-``example_certified_email`` (read by all, certificates archived),
+``example_certified_email`` (read by all, certificates archived), ``example_certified_campaign`` (settled
+despite a bounce, reported from the wait's outcome),
 ``example_contract_signing`` with ``example_contract_signed_update`` fed the producer's asset events as the
 scheduler would feed them (``demo.assets``), and ``example_signed_contract_events`` fed the events its
 ``AssetWatcher`` fired while the contracts were signed (``demo.watchers``).
@@ -31,6 +32,16 @@ def contracts(db: Path) -> dict[str, dict[str, Any]]:
     with closing(sqlite3.connect(db)) as conn:
         conn.row_factory = sqlite3.Row
         return {row["contract_id"]: dict(row) for row in conn.execute("SELECT * FROM contracts")}
+
+
+def test_the_campaign_settles_despite_a_bounce_and_the_report_names_it(examples: dict[str, Any]) -> None:
+    dag_run = run(examples["example_certified_campaign"])
+    assert set(states(dag_run).values()) == {("success", 1)}
+    settled = xcom(dag_run, "notice_settled")
+    assert (settled["outcome"], settled["target"], len(settled["reached"])) == ("reached", "settled", 6)
+    report = xcom(dag_run, "report_campaign")
+    assert report["delivered"] == 6 and list(report["not_delivered"]) == ["old.mailbox+bounce@example.com"]
+    assert "Hard Bounce" in report["not_delivered"]["old.mailbox+bounce@example.com"]
 
 
 def test_certified_email_waits_until_all_three_read_then_archives_their_certificates(

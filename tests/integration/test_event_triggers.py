@@ -59,6 +59,14 @@ CONSUMER = """
 """
 
 
+def served(sandbox: SandboxServer) -> tuple[int, int]:
+    """(status reads, downloads) the sandbox has served so far."""
+    paths = [r["path"] for r in sandbox.received(api="legallymail", method="GET")]
+    return sum(1 for p in paths if p.startswith("/api/") and p != "/api/info"), sum(
+        1 for p in paths if not p.startswith("/api/")
+    )
+
+
 @pytest.fixture(autouse=True)
 def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
     monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
@@ -164,9 +172,12 @@ def test_a_watched_asset_runs_the_consumer_once_per_signed_contract_and_read_ema
         "legallymail_signed": [p for p in payloads if p["kind"] == "signature"],
         "legallymail_read": [p for p in payloads if p["kind"] == "email"],
     }
+    before = served(sandbox)
     with events_attached(dag.dag_id, asset_uris(dag), fired):  # as the triggerer and the scheduler would
         dag_run = run(dag)
     assert set(states(dag_run).values()) == {("success", 1)}
+    status_reads, downloads = (after - was for after, was in zip(served(sandbox), before, strict=True))
+    assert status_reads == 0 and downloads == xcom(dag_run, "archive")["downloaded"] > 0  # from the payloads
     archived = {(a["kind"], a["id"]) for a in xcom(dag_run, "archive")["archives"]}
     assert archived == {("signature", i) for i in sent["signature"][:2]} | {("email", i) for i in sent["email"]}
     with sqlite3.connect(table) as db:

@@ -63,6 +63,49 @@ def test_a_senders_return_value_names_the_same_item_to_a_sensor_and_to_the_archi
     assert parse_targets(rendered) == [Target(kind, ident)]
 
 
+def waited(kind: str, *ids: str, parties: str = "recipients") -> dict[str, Any]:
+    """A ``WaitResult`` as a sensor returns it: each party under its item's id."""
+    return {
+        "kind": kind,
+        "ids": list(ids),
+        "target": "delivered",
+        "outcome": "reached",
+        "decided_at": "2026-01-01T00:00:00+00:00",
+        parties: [
+            {"who": f"p{n}@example.com", "status": "delivered", "id": i, "certificates": []} for n, i in enumerate(ids)
+        ],
+    }
+
+
+def test_a_wait_result_and_a_list_of_them_name_their_ids_to_a_sensor_and_to_the_archive() -> None:
+    one, mapped = waited("email", "cm_1", "cm_2"), [waited("email", "cm_3"), waited("email", "cm_4")]
+    spec = wait_spec("email", one, "read", deadline=1.0)
+    assert (spec.ids, spec.known_parties) == (("cm_1", "cm_2"), ("p0@example.com", "p1@example.com"))
+    assert wait_spec("email", json.dumps(mapped), "read", deadline=1.0).ids == ("cm_3", "cm_4")
+    targets = parse_targets([one, *mapped])
+    assert targets == [Target("email", i) for i in ("cm_1", "cm_2", "cm_3", "cm_4")]
+    assert [[p["who"] for p in t.observed.parties] for t in targets if t.observed] == [
+        ["p0@example.com"],
+        ["p1@example.com"],
+        ["p0@example.com"],
+        ["p0@example.com"],
+    ]
+
+
+def test_a_senders_summary_with_its_wait_gives_the_archive_what_the_wait_observed() -> None:
+    with_wait = {**SIGNATURE, "wait": waited("signature", "u-1", parties="signers")}
+    [target] = parse_targets(with_wait)
+    assert target == Target("signature", "u-1") and target.observed is not None
+    assert target.observed.source == "wait" and target.observed.parties[0]["who"] == "p0@example.com"
+    assert parse_targets(SIGNATURE)[0].observed is None  # without a wait: the status is read
+    assert wait_spec("signature", with_wait, "signed", deadline=1.0).ids == ("u-1",)
+
+
+def test_a_sensor_refuses_a_wait_result_of_another_kind() -> None:
+    with pytest.raises(ValidationError, match="tracking_id: this mapping names no email"):
+        wait_spec("email", waited("sms", "u-2"), "delivered", deadline=1.0)
+
+
 def test_a_sensor_refuses_a_return_value_of_another_kind_naming_its_field() -> None:
     with pytest.raises(ValidationError, match="uuid: this mapping names no signature"):
         wait_spec("signature", EMAIL, "signed", deadline=1.0)

@@ -130,6 +130,7 @@ def test_a_dag_file_importing_the_legitmailer_operators_loads_nothing_heavy() ->
 WAITING_HOMES: dict[str, tuple[str, ...]] = {
     "wait": ("WaitSpec", "wait_spec", "wait_spec_after_send", "task_deadline", "fixed_deadline"),  # the wait
     "decision": ("decide", "reached_statuses", "event_for", "finish", "result"),  # the one decision
+    "tolerance": ("Tolerance", "tolerance"),  # the settled target's parameters
     "observations": ("fetch_observation", "email_observation", "row_fingerprint"),  # reading the API
     "policy": ("choose", "PollerConfig", "Action", "Watch", "RecentFeed", "ApiClock"),  # the poller's policy
     "poller": ("Poller", "shared_poller", "Subscription", "load_hook"),  # the shared poller

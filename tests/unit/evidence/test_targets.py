@@ -52,3 +52,15 @@ def test_unusable_input_fails_naming_the_field(value: object, kind: str | None, 
     with pytest.raises(ValidationError, match=message) as caught:
         parse_targets(value, kind)
     assert caught.value.field == field
+
+
+def test_two_waits_on_one_email_are_archived_once_with_every_party_each_as_last_seen() -> None:
+    def waited(at: str, *parties: tuple[str, str]) -> dict[str, object]:
+        recipients = [{"who": w, "status": s, "id": "cm_1", "certificates": []} for w, s in parties]
+        return {"kind": "email", "ids": ["cm_1"], "outcome": "reached", "decided_at": at, "recipients": recipients}
+
+    first = waited("2026-01-01T00:00:00+00:00", ("a@x.com", "delivered"), ("b@x.com", "delivered"))
+    later = waited("2026-01-02T00:00:00+00:00", ("a@x.com", "read"))
+    [target] = parse_targets(["cm_1", first, later], kind="email")
+    assert target.observed is not None and target.observed.at == "2026-01-02T00:00:00+00:00"
+    assert {p["who"]: p["status"] for p in target.observed.parties} == {"a@x.com": "read", "b@x.com": "delivered"}

@@ -21,6 +21,7 @@ from airflow_provider_legallymail.operators.legallymail import SendCertifiedEmai
 from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor, SignatureSensor
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 from airflow_provider_legallymail.waiting import poller
+from airflow_provider_legallymail.waiting.decision import finish
 from airflow_provider_legallymail.waiting.wait import wait_spec_after_send
 from tests.unit.sensors.test_legallymail import ScriptedHook, ti
 
@@ -125,8 +126,11 @@ def test_poking_keeps_waiting_for_a_recipient_that_vanished_and_times_out_naming
     sensor = email_sensor()
     assert poke_through(sensor, VANISHING[name]) is None  # never reached
     sensor._spec = replace(sensor._spec, deadline=0.0)
+    event: Any = getattr(sensor.poke({}), "xcom_value", None)
+    assert event["result"]["outcome"] == "timeout"  # what was pending is recorded
+    assert any(who.startswith(("a@x.com", "b@x.com")) for who in event["result"]["pending"])
     with pytest.raises(AirflowSensorTimeout, match=r"still waiting for (b@x\.com \(no longer listed\)|.*a@x\.com)"):
-        sensor.poke({})
+        finish(event, soft_fail=False, log=sensor.log)
 
 
 @pytest.mark.parametrize("name", list(VANISHING))

@@ -99,7 +99,15 @@ class ScriptedHook:
 
 
 def ti(try_number: int = 1) -> Any:
-    return SimpleNamespace(dag_id="d", run_id="r", task_id="w", map_index=-1, try_number=try_number)
+    """A task instance that keeps what is pushed to XCom in ``.pushed``."""
+    pushed: dict[str, Any] = {}
+
+    def xcom_push(key: str, value: Any) -> None:
+        pushed[key] = value
+
+    return SimpleNamespace(
+        dag_id="d", run_id="r", task_id="w", map_index=-1, try_number=try_number, pushed=pushed, xcom_push=xcom_push
+    )
 
 
 def by_poking(make: Any, states: list[Any]) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""How the multi-host proof measures budget use: what counts as work held back by the request budget."""
+
+from __future__ import annotations
+
+from tests.distributed.figures import Attempt, Try, held_intervals
+
+UNIT = ("signature", "c1.pdf")
+
+
+def test_a_send_is_held_from_its_ledger_record_until_the_api_admits_it_not_from_its_try_start() -> None:
+    tries = [Try(UNIT, start=100.0, end=200.0, host="worker-a", number=1)]
+    attempts = [Attempt(UNIT, try_number=1, at=130.0)]  # start-up and look-ups took 30 s
+    assert held_intervals(tries, attempts, {UNIT: 150.0}, {}) == [(130.0, 150.0)]
+
+
+def test_a_retry_waiting_for_a_lost_send_to_settle_is_not_held_back_by_the_budget() -> None:
+    tries = [
+        Try(UNIT, start=100.0, end=None, host="worker-a", number=1),
+        Try(UNIT, start=125.0, end=240.0, host="worker-b", number=2),
+    ]
+    # try 1 recorded its attempt, then its host was killed before the POST got out; try 2 waited for the
+    # lost send to settle, looked it up (absent) and recorded its own attempt at 190
+    attempts = [Attempt(UNIT, try_number=1, at=105.0), Attempt(UNIT, try_number=2, at=190.0)]
+    held = held_intervals(tries, attempts, {UNIT: 200.0}, {"worker-a": 120.0})
+    assert held == [(105.0, 120.0), (190.0, 200.0)]
+
+
+def test_an_attempt_after_its_unit_reached_the_api_holds_nothing() -> None:
+    tries = [Try(UNIT, start=100.0, end=300.0, host="worker-b", number=2)]
+    assert held_intervals(tries, [Attempt(UNIT, try_number=2, at=250.0)], {UNIT: 200.0}, {}) == []
