@@ -57,8 +57,12 @@ class EmailSendSummary(_Waited):
     status: str
 
 
-class SignatureSend(_Adoptable, _Waited):
-    """``SignatureRequestOperator``'s return value."""
+class _Resent(TypedDict, total=False):
+    requests: list[dict[str, Any]]  # every request the task made, in order (re-sends on expiry), each a SignatureSend
+
+
+class SignatureSend(_Adoptable, _Waited, _Resent):
+    """``SignatureRequestOperator``'s return value: its last request (the only one without re-sends)."""
 
     uuid: str
     status: str

@@ -6,10 +6,11 @@ What it shows:
   table (created and seeded from ``data/contracts.csv`` the first time; see "Where things are" below), and
   ``SignatureRequestOperator.partial(...).expand_kwargs(...)`` sends one signature request per contract.
   A day with nothing to sign skips the rest.
-- The uuids are written back to the table at once (``awaiting_signature``), so tomorrow's run does not
-  ask again, and a retry of a request adopts the one an earlier try sent.
-- ``SignatureSensor.partial(...).expand(uuid=...)``: one deferrable wait per request, in the triggerer (no
-  worker slot held), until every signer has signed; a decline or an expiry fails that contract's wait.
+- Each request waits for its signature in the same task (``wait_for="signed"``: deferred, in the triggerer,
+  no worker slot held) and re-sends once when it expires unsigned (``resend_on_expiry=1``; a decline is
+  never re-sent and fails that contract's task). A retry adopts what an earlier try sent, re-sends included.
+- The uuid of each signed request is written back to the table (``awaiting_signature`` until the Asset DAG
+  below marks it ``signed``); every request a contract needed is in its task's return value (``requests``).
 - ``ArchiveEvidenceOperator`` mapped the same way: the original and the signed acta of each contract,
   checked against the API's SHA-256 and listed in a ``manifest.json``.
 - One event on the Asset ``legallymail://contracts/signed`` per run, from ``announce_signed`` (``outlets``),
@@ -47,7 +48,6 @@ from airflow.sdk import DAG, Asset, Variable, task
 
 from airflow_provider_legallymail.operators.evidence import ArchiveEvidenceOperator
 from airflow_provider_legallymail.operators.legallymail import SignatureRequestOperator
-from airflow_provider_legallymail.sensors.legallymail import SignatureSensor
 
 HERE = Path(__file__).parent
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
@@ -101,16 +101,16 @@ with DAG(
             for row in rows
         ]
 
-    request_signatures = SignatureRequestOperator.partial(task_id="request_signature", language="en").expand_kwargs(
-        contracts_to_sign()
-    )
+    request_signatures = SignatureRequestOperator.partial(
+        task_id="request_signature", language="en", wait_for="signed", resend_on_expiry=1
+    ).expand_kwargs(contracts_to_sign())
 
     @task
     def record_requests(sent: Any) -> int:
-        """Store each request's uuid: the contract is now awaiting its signature.
+        """Store each signed request's uuid (the last one, when a request expired and was re-sent).
 
-        ``sent``: the mapped requests' return values (a lazy sequence of ``{"uuid", "document_name", ...}``;
-        ``sent[:]`` reads them in one request, where iterating would probe one past the end).
+        ``sent``: the mapped requests' return values (a lazy sequence of ``{"uuid", "document_name", "requests",
+        "wait", ...}``; ``sent[:]`` reads them in one request, where iterating would probe one past the end).
         """
         with closing(open_contracts()) as db, db:
             for request in sent[:]:
@@ -120,13 +120,12 @@ with DAG(
                 )
         return len(sent)
 
-    wait_for_signatures = SignatureSensor.partial(task_id="wait_for_signature").expand(uuid=request_signatures.output)
     archive_contracts = ArchiveEvidenceOperator.partial(
         task_id="archive_contract",
         destination="{{ var.value.get('legallymail_evidence_dir', evidence_dir) }}",
         layout="contracts/{{ id }}",
     ).expand(evidence=request_signatures.output)
-    [record_requests(request_signatures.output), wait_for_signatures] >> archive_contracts
+    record_requests(request_signatures.output) >> archive_contracts
 
     @task(outlets=[SIGNED_CONTRACTS])
     def announce_signed(archived: Any, *, outlet_events: Any = None) -> int:

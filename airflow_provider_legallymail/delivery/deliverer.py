@@ -38,6 +38,7 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from airflow_provider_legallymail.address_logging import request_for_log
 from airflow_provider_legallymail.client.attempts import sending
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
@@ -246,7 +247,7 @@ class Deliverer:
         self.ledger.mark_sending(unit_key, _from_epoch(at))
 
     def _fail(self, unit: SendUnit, why: str) -> NoReturn:
-        raise AirflowFailException(f"{unit.kind} {unit.request}: not sending again: {why}")
+        raise AirflowFailException(f"{unit.kind} {request_for_log(unit.request)}: not sending again: {why}")
 
 
 def _from_epoch(value: float | None) -> datetime | None:

@@ -79,13 +79,20 @@ def find_email(hook: LegallyMailHook, request: dict[str, Any], since: datetime) 
     return Lookup(None, _covered([e.created_at for e in emails], since))
 
 
-def find_signature(hook: LegallyMailHook, request: dict[str, Any], since: datetime) -> Lookup:
-    """A signature request for ``request["document_name"]`` whose first signer is the recorded one."""
+def find_signature(
+    hook: LegallyMailHook, request: dict[str, Any], since: datetime, *, exclude: frozenset[str] = frozenset()
+) -> Lookup:
+    """A signature request for ``request["document_name"]`` whose first signer is the recorded one.
+
+    ``exclude``: uuids that are not it (a re-send's look-up never adopts the request it re-sends).
+    """
     requests = hook.list_signatures(limit=LIST_LIMIT_MAX)
     since = _server_time(hook, since)
     first_signer = str(request["signer_emails"][0]).lower()
     for item in requests:
         if item.created_at is None or item.created_at < since or item.document_name != request["document_name"]:
+            continue
+        if item.uuid in exclude:
             continue
         if (item.signer_email or "").lower() != first_signer:
             continue

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.address_logging import for_log, listed
 from airflow_provider_legallymail.contracts import EmailSend, EmailSendSummary
-from airflow_provider_legallymail.delivery.deliverer import OnRetry
+from airflow_provider_legallymail.delivery import resends
+from airflow_provider_legallymail.delivery.deliverer import Deliverer, OnRetry
 from airflow_provider_legallymail.delivery.ledger import task_ledger
+from airflow_provider_legallymail.exceptions import OutcomeFailedError
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
 from airflow_provider_legallymail.links import (
@@ -64,10 +67,12 @@ class _LegallyMailSendOperator(BaseOperator):
         wait_settle_on: str | None = None,
         wait_max_failures: int | None = None,
         wait_min_reached: float | None = None,
+        log_addresses: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.legallymail_conn_id = legallymail_conn_id
+        self.log_addresses = log_addresses
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
         self.wait_for, self.wait_recipients = wait_for, wait_recipients
@@ -96,8 +101,12 @@ class _LegallyMailSendOperator(BaseOperator):
         dashboard = link_url(f"{self.hook.settings.base_url}/dashboard", self.hook.settings.origin, "dashboard")
         return {"dashboard": dashboard or ""}
 
+    def shown(self, address: str | None) -> str:
+        """A recipient as this task's log names it (``address_logging``: masked unless ``log_addresses``)."""
+        return for_log(address, self.log_addresses)
+
     def sent_line(self, result: dict[str, Any]) -> str:
-        """One log line for one unit that went out (or was adopted): what, to whom, the ids, the cost."""
+        """One log line for one unit that went out (or was adopted): what, to whom (``shown``), the ids, the cost."""
         raise NotImplementedError
 
     def summary_line(self, results: list[dict[str, Any]]) -> str | None:
@@ -105,34 +114,48 @@ class _LegallyMailSendOperator(BaseOperator):
         return None
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_legallymail.delivery.deliverer import Deliverer
-
         self.legallymail_links: dict[str, str] = {}  # links.LINKS_ATTRIBUTE: what this task's extra links show
         units = self.build_units()  # every check runs before anything is sent; a ValidationError is not retried
+        results = self.deliver(context, self.deliverer(context), units)
+        return self.after_sending(context, results)
+
+    def deliverer(self, context: Context) -> Deliverer:
+        """This try's ``Deliverer``, on the task instance's ledger (the try recorded in it)."""
         ti = context["ti"]
         ledger = task_ledger(context, self.ledger_path)
         ledger.start_try(ti.try_number)
         dag_run = context.get("dag_run")
         settings = self.hook.settings
-        deliverer = Deliverer(
+        return Deliverer(
             ledger,
             OnRetry(self.on_retry),
             ti.try_number,
             getattr(dag_run, "start_date", None),
             settle_seconds=settings.timeout + settings.settle_seconds,  # when a lost send can no longer commit
         )
-        results: list[dict[str, Any]] = []
+
+    def deliver(
+        self, context: Context, deliverer: Deliverer, units: list[SendUnit], done: Sequence[dict[str, Any]] = ()
+    ) -> list[dict[str, Any]]:
+        """``done`` (what this task already sent) followed by each unit, delivered at most once."""
+        ti = context["ti"]
+        results: list[dict[str, Any]] = list(done)
         for unit in units:
             results.append(deliverer.deliver(unit))
             ti.xcom_push(key=SENDS_XCOM_KEY, value=results)  # the ids are kept before anything else can fail
             adopted = " (adopted what an earlier attempt sent; nothing new went out)" if results[-1]["adopted"] else ""
             self.log.info("%s%s", self.sent_line(results[-1]), adopted)
+        return results
+
+    def after_sending(self, context: Context, results: list[dict[str, Any]]) -> dict[str, Any]:
+        """The summary, the extra links, and with ``wait_for`` the deferral."""
+        self.legallymail_links = {}
         if (closing := self.summary_line(results)) is not None:
             self.log.info("%s", closing)
         summary = self.summarize(results)
         try:
             self.legallymail_links = self.links(results)
-            ti.xcom_push(key=LINKS_XCOM_KEY, value=self.legallymail_links)
+            context["ti"].xcom_push(key=LINKS_XCOM_KEY, value=self.legallymail_links)
         except Exception:  # links are a convenience; never fail a task that has sent
             self.log.warning("Could not compute the extra links", exc_info=True)
         return self.wait_for_outcome(context, summary)
@@ -152,8 +175,13 @@ class _LegallyMailSendOperator(BaseOperator):
             self.wait_timeout,
             self.ledger_path,
             self.wait_settle,
+            deadline_name=self.deadline_name(summary),
         )
         defer_wait(self, spec, self.legallymail_conn_id, carry=summary)
+
+    def deadline_name(self, summary: dict[str, Any]) -> str | None:
+        """Where the wait for ``summary`` keeps its deadline (None: the task's one deadline)."""
+        return None
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """The send summary with the wait's outcome under ``"wait"``; a failed outcome fails the task. Either
@@ -176,6 +204,10 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     :param attachments: paths, ``ObjectStoragePath`` s (``s3://``, ``file://`` ...), or mappings
         ``{"content": bytes, "filename": ..., "mime_type"?: ...}``.
     :param split_recipients: send in batches of ``max_recipients`` (default True).
+    :param one_email_per_recipient: send each recipient a certified email of its own (one send each, exactly
+        once each), so that no recipient can see another's address (default False: one email to several).
+    :param log_addresses: name recipients in full in the task log (default False: counts, ids and masked
+        forms such as ``a***@example.com``; see ``address_logging``). The same on every operator.
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the README's retry table.
     :param ledger_path: where attempts are recorded across tries (default ``[legallymail] ledger_path``).
     :param legallymail_conn_id: the LegallyMail connection.
@@ -206,6 +238,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         reply_to_name: str | None = None,
         attachments: Any = None,
         split_recipients: bool = True,
+        one_email_per_recipient: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -216,6 +249,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         self.reply_to_name = reply_to_name
         self.attachments = attachments
         self.split_recipients = split_recipients
+        self.one_email_per_recipient = one_email_per_recipient
 
     def _batches(self) -> list[list[str]]:
 
@@ -227,6 +261,8 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
                 unique.append(address)
         if not unique:
             raise fail("recipients", "at least one recipient is required")
+        if self.one_email_per_recipient:  # no recipient sees another's address
+            return [[address] for address in unique]
         size = self.hook.settings.max_recipients
         if len(unique) > size and not self.split_recipients:
             raise fail(
@@ -270,9 +306,12 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
 
     def sent_line(self, result: dict[str, Any]) -> str:
         recipients = result["recipients"]
-        failed = [f"{r['email']} ({r.get('error_details') or r['status']})" for r in recipients if _failed(r)]
+        failed = [
+            f"{self.shown(r['email'])} ({r.get('error_details') or r['status']})" for r in recipients if _failed(r)
+        ]
+        who = f" ({listed((r['email'] for r in recipients), True)})" if self.log_addresses else ""
         line = (
-            f"Certified email {result['subject']!r} to {len(recipients)} recipient(s): tracking id "
+            f"Certified email {result['subject']!r} to {len(recipients)} recipient(s){who}: tracking id "
             f"{result['tracking_id']}, status {result['status']}, {result['success_count']} accepted"
         )
         return line + (f", refused: {', '.join(failed)}" if failed else "")
@@ -282,7 +321,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
             return None
         total = sum(len(r["recipients"]) for r in results)
         ids = ", ".join(r["tracking_id"] for r in results)
-        size = self.hook.settings.max_recipients
+        size = 1 if self.one_email_per_recipient else self.hook.settings.max_recipients
         return f"{total} recipient(s) went out as {len(results)} certified emails (max_recipients={size}): {ids}"
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -304,6 +343,9 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
     :param document_name: the file name signers see (default: the document's file name).
     :param signers: a list of ``{"name", "email", "phone"?}`` (up to 5), e.g. from XCom.
     :param language: ``es`` (default), ``en``, ``fr`` or ``it``.
+    :param resend_on_expiry: with ``wait_for="signed"``: when a request expires unsigned, send a new one
+        (same document and signers) and wait again, up to this many times (default 0). A decline is never
+        re-sent. Each re-send goes out at most once across tries, like the first request.
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``.
     :param ledger_path: where attempts are recorded across tries.
     :param legallymail_conn_id: the LegallyMail connection.
@@ -322,6 +364,7 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         signers: Any,
         document_name: str | None = None,
         language: str = "es",
+        resend_on_expiry: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -329,9 +372,13 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
         self.document_name = document_name
         self.signers = signers
         self.language = language
+        self.resend_on_expiry = resends.check_resend_on_expiry(resend_on_expiry, self.wait_for)
 
     def build_units(self) -> list[SendUnit]:
+        return [self.request_unit(0)]
 
+    def request_unit(self, number: int, sent: Sequence[dict[str, Any]] = ()) -> SendUnit:
+        """Request ``number`` (0: the first; n: the n-th re-send), never adopting one of ``sent``."""
         from airflow_provider_legallymail.delivery.deliverer import SendUnit
         from airflow_provider_legallymail.delivery.lost_sends import find_signature
 
@@ -340,15 +387,51 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
             signers = parse_rendered(signers) or signers
         payload = self.hook.signature_payload(self.document, self.document_name, signers, language=self.language)
         emails = [payload["signer_email"]] if "signer_email" in payload else [s["email"] for s in payload["signers"]]
-        return [
-            SendUnit(
-                key=f"signature:{digest(payload['document_name'], *sorted(e.lower() for e in emails))}",
-                kind=self.kind,
-                request={"document_name": payload["document_name"], "signer_emails": emails},
-                send=partial(self._post, payload),
-                lookup=partial(find_signature, self.hook),
+        first_key = f"signature:{digest(payload['document_name'], *sorted(e.lower() for e in emails))}"
+        return SendUnit(
+            key=resends.resend_key(first_key, number),
+            kind=self.kind,
+            request={"document_name": payload["document_name"], "signer_emails": emails},
+            send=partial(self._post, payload),
+            lookup=partial(find_signature, self.hook, exclude=frozenset(str(r.get("uuid")) for r in sent)),
+        )
+
+    def deliver(
+        self, context: Context, deliverer: Deliverer, units: list[SendUnit], done: Sequence[dict[str, Any]] = ()
+    ) -> list[dict[str, Any]]:
+        """A retry resumes at the last request the ledger records: the ones before it expired unsigned."""
+        if done or not self.resend_on_expiry:
+            return super().deliver(context, deliverer, units, done)
+        earlier, number = resends.resume_point(deliverer.ledger, units[0].key, self.resend_on_expiry)
+        if number:
+            uuids = ", ".join(str(r.get("uuid")) for r in earlier)
+            self.log.info("An earlier try sent %d request(s) that expired unsigned (%s)", len(earlier), uuids)
+            units = [self.request_unit(number, earlier)]
+        return super().deliver(context, deliverer, units, earlier)
+
+    def deadline_name(self, summary: dict[str, Any]) -> str | None:
+        return resends.deadline_name(len(summary.get("requests") or [summary]) - 1)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Re-sends a request that expired unsigned (``resend_on_expiry``), else ends as the other operators."""
+        sent = resends.requests_so_far(event.get("carry") or {})
+        if resends.expired_unsigned(event) and len(sent) <= self.resend_on_expiry:
+            self.log.warning(
+                "Signature request %s expired unsigned: sending re-send %d of %d",
+                sent[-1].get("uuid"),
+                len(sent),
+                self.resend_on_expiry,
             )
-        ]
+            results = self.deliver(context, self.deliverer(context), [self.request_unit(len(sent), sent)], sent)
+            return self.after_sending(context, results)
+        try:
+            return super().execute_complete(context, event)
+        except OutcomeFailedError as exc:
+            if len(sent) < 2:
+                raise
+            uuids = ", ".join(str(r.get("uuid")) for r in sent)
+            message = f"{exc} (after {len(sent)} signature requests: {uuids})"
+            raise OutcomeFailedError(message, who=exc.who, reason=exc.reason, result=exc.result) from None
 
     def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_legallymail.models.legallymail_summaries import signature_summary
@@ -357,19 +440,19 @@ class SignatureRequestOperator(_LegallyMailSendOperator):
 
     def sent_line(self, result: dict[str, Any]) -> str:
         return (
-            f"Signature request for {result['document_name']!r} (first signer {result['signer_email']}): "
+            f"Signature request for {result['document_name']!r} (first signer {self.shown(result['signer_email'])}): "
             f"uuid {result['uuid']}, status {result['status']}"
         )
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
-        return dict(results[0])
+        return resends.signature_summary(results)
 
     def links(self, results: list[dict[str, Any]]) -> dict[str, str]:
         """The dashboard, the document sent, and the acta unless the request was declined or expired."""
         from airflow_provider_legallymail.evidence.collect import public_url
         from airflow_provider_legallymail.evidence.links import ACTA, ORIGINAL, link_url
 
-        detail = self.hook.get_signature(results[0]["uuid"])
+        detail = self.hook.get_signature(results[-1]["uuid"])
         own = self.hook.settings.origin
         acta = None if detail.status.is_failure else detail.download_acta_url
         return {
@@ -424,7 +507,9 @@ class SmsOperator(_LegallyMailSendOperator):
     def sent_line(self, result: dict[str, Any]) -> str:
         cost = result.get("credits_deducted")
         credits = f", {cost} credit(s)" if cost is not None else ""
-        return f"Certified SMS to {result['phone']}: uuid {result['uuid']}, status {result['status']}{credits}"
+        return (
+            f"Certified SMS to {self.shown(result['phone'])}: uuid {result['uuid']}, status {result['status']}{credits}"
+        )
 
     def summarize(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(results[0])

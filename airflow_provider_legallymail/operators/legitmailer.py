@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_legallymail.address_logging import for_log
 from airflow_provider_legallymail.bounded import HookPool, active_requests
 from airflow_provider_legallymail.delivery.deliverer import OnRetry
 from airflow_provider_legallymail.delivery.ledger import AttemptState, task_ledger
@@ -263,6 +264,8 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``.
     :param ledger_path: where the attempt is recorded across tries.
     :param poke_interval: seconds between checks of the clock while waiting.
+    :param log_addresses: name the recipient in full in the task log (default False: ``a***@example.com``),
+        as on the LegallyMail operators (``address_logging``).
     """
 
     template_fields: Sequence[str] = (
@@ -297,6 +300,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         poke_interval: float = 30.0,
         on_retry: str | OnRetry = OnRetry.ADOPT,
         ledger_path: str | None = None,
+        log_addresses: bool = False,
         **kwargs: Any,
     ) -> None:
         if email is not None and to_address is not None:
@@ -316,6 +320,7 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         self.poke_interval = poke_interval
         self.on_retry = OnRetry.parse(on_retry).value
         self.ledger_path = ledger_path
+        self.log_addresses = log_addresses
         self._queued: tuple[str, SendLedger, str] | None = None
         self._kill_outcome: str | None = None
 
@@ -342,10 +347,12 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
         ledger.start_try(ti.try_number)
         unit = email.unit(self.hook, delay)
         result = Deliverer(ledger, OnRetry(self.on_retry), ti.try_number, None).deliver(unit)
+        to = for_log(self.to_address, self.log_addresses)
         if "request_id" not in result:
+            self.log.info("Legitmailer email to %s: tracking id %s", to, result["tracking_id"])
             return str(result["tracking_id"])
         request_id = str(result["request_id"])
-        self.log.info("Queued as request %s, due at %s", request_id, result.get("send_at"))
+        self.log.info("Legitmailer email to %s queued as request %s, due at %s", to, request_id, result.get("send_at"))
         if self.wait_until_sent and result.get("send_at"):
             self._queued = (request_id, ledger, unit.key)
             self._kill_outcome = None

@@ -51,7 +51,12 @@ def defer_wait(task: BaseOperator, spec: WaitSpec, conn_id: str, *, carry: Any =
     task.log.info("Waiting in the triggerer for %s", spec.describe())
     remaining = max(0.0, spec.deadline - time.time())
     task.defer(
-        trigger=LegallyMailWaitTrigger(spec=spec.to_json(), legallymail_conn_id=conn_id, carry=carry),
+        trigger=LegallyMailWaitTrigger(
+            spec=spec.to_json(),
+            legallymail_conn_id=conn_id,
+            carry=carry,
+            log_addresses=bool(getattr(task, "log_addresses", False)),  # a sending operator's, with wait_for=
+        ),
         method_name="execute_complete",
         timeout=timedelta(seconds=remaining + DEFER_TIMEOUT_MARGIN),
     )

@@ -38,6 +38,8 @@ class LegallyMailWaitTrigger(BaseTrigger):
     :param legallymail_conn_id: the LegallyMail connection.
     :param min_interval: the shortest interval (seconds) between two checks of one id; None: per kind.
     :param carry: JSON echoed in the event (e.g. a sending operator's summary, for ``execute_complete``).
+    :param log_addresses: name each party whose status changes in the log (default: counts, and the parties
+        that failed masked; ``address_logging``), as the sending operator's ``log_addresses`` says.
     """
 
     def __init__(
@@ -46,12 +48,14 @@ class LegallyMailWaitTrigger(BaseTrigger):
         legallymail_conn_id: str = "legallymail_default",
         min_interval: float | None = None,
         carry: Any = None,
+        log_addresses: bool = False,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.spec = dict(spec)
         self.legallymail_conn_id = legallymail_conn_id
         self.min_interval = min_interval
         self.carry = carry
+        self.log_addresses = log_addresses
         WaitSpec.from_json(self.spec)  # a malformed spec fails here, in the task, not in the triggerer
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -62,6 +66,7 @@ class LegallyMailWaitTrigger(BaseTrigger):
                 "legallymail_conn_id": self.legallymail_conn_id,
                 "min_interval": self.min_interval,
                 "carry": self.carry,
+                "log_addresses": self.log_addresses,
             },
         )
 
@@ -93,7 +98,7 @@ class LegallyMailWaitTrigger(BaseTrigger):
                     if isinstance(seen, BaseException):
                         yield self._event(error_event(seen))
                         return
-                    for line in describe_changes(observations.get(ident), seen):
+                    for line in describe_changes(observations.get(ident), seen, self.log_addresses):
                         self.log.info("%s", line)
                     observations[ident] = seen
             finally:

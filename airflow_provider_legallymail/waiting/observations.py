@@ -7,11 +7,13 @@ keep what a downstream task needs: per-party status, reason, timestamps and cert
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pendulum import DateTime
 
+from airflow_provider_legallymail.address_logging import masked
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE, SMS
 from airflow_provider_legallymail.models.legallymail import Certificate, Email, EmailRecipient, SignatureRequest, Sms
 from airflow_provider_legallymail.statuses import EmailStatus
@@ -210,13 +212,32 @@ def is_settled(observation: Observation) -> bool:
     return all(statuses.parse(p["status"]).is_terminal for p in observation["parties"])
 
 
-def describe_changes(before: Observation | None, after: Observation) -> list[str]:
-    """One log line per party whose status changed (all of them on first sight)."""
+def describe_changes(before: Observation | None, after: Observation, show: bool = False) -> list[str]:
+    """Log lines for the parties whose status changed (all of them on first sight).
+
+    ``show`` (``log_addresses=True``): one line per party, naming it. Otherwise one line per item with the
+    count of each new status, naming only the parties that failed, masked (``address_logging``).
+    """
     old = {p["who"]: p["status"] for p in (before or {}).get("parties", [])}
+    changed = [p for p in after["parties"] if old.get(p["who"]) != p["status"]]
+    if not changed:
+        return []
+    if not show:
+        counts = Counter(str(p["status"]) for p in changed)
+        kind = KINDS[after["kind"]]
+        failed = [p for p in changed if kind.status.parse(p["status"]).is_failure]
+        named = "; ".join(f"{masked(str(p['who']))} {p['status']}" + _reason(p) for p in failed)
+        tally = ", ".join(f"{n} {status}" for status, n in counts.items())
+        return [
+            f"{after['kind']} {after['id']}: {len(changed)} {kind.parties} now {tally}"
+            + (f" ({named})" if named else "")
+        ]
     lines = []
-    for party in after["parties"]:
-        if old.get(party["who"]) != party["status"]:
-            was = f"{old[party['who']]} -> " if party["who"] in old else ""
-            reason = f" ({party['reason']})" if party.get("reason") else ""
-            lines.append(f"{after['kind']} {after['id']}: {party['who']} {was}{party['status']}{reason}")
+    for party in changed:
+        was = f"{old[party['who']]} -> " if party["who"] in old else ""
+        lines.append(f"{after['kind']} {after['id']}: {party['who']} {was}{party['status']}{_reason(party)}")
     return lines
+
+
+def _reason(party: Mapping[str, Any]) -> str:
+    return f" ({party['reason']})" if party.get("reason") else ""

@@ -177,10 +177,15 @@ def wait_spec_after_send(
     timeout: float | None,
     ledger_path: str | None,
     settle: Mapping[str, Any] | None = None,
+    *,
+    deadline_name: str | None = None,
 ) -> WaitSpec:
-    """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try."""
+    """The wait of a sending operator's ``wait_for=``, on its whole summary; deadline fixed by the first try.
+
+    ``deadline_name``: the document keeping it, when not ``deadline`` (a re-sent signature request's own wait).
+    """
     seconds = timeout if timeout is not None else KINDS[kind].default_timeout
-    deadline = task_deadline(context, seconds, ledger_path)
+    deadline = task_deadline(context, seconds, ledger_path, name=deadline_name or DEADLINE)
     return wait_spec(
         kind, summary, target, selection, deadline=deadline, id_field="wait_for", settle=settle, fields=SENDER_FIELDS
     )
@@ -190,23 +195,27 @@ log = logging.getLogger(__name__)
 DEADLINE = "deadline"
 
 
-def task_deadline(context: Mapping[str, Any], timeout: float, ledger_path: str | None = None) -> float:
+def task_deadline(
+    context: Mapping[str, Any], timeout: float, ledger_path: str | None = None, *, name: str = DEADLINE
+) -> float:
     """``fixed_deadline`` in the running task instance's documents."""
-    return fixed_deadline(task_documents(context, ledger_path), timeout)
+    return fixed_deadline(task_documents(context, ledger_path), timeout, name=name)
 
 
-def fixed_deadline(documents: DocumentStore, timeout: float, *, now: float | None = None) -> float:
+def fixed_deadline(
+    documents: DocumentStore, timeout: float, *, now: float | None = None, name: str = DEADLINE
+) -> float:
     """Epoch seconds: ``first try's start + timeout``, the same for every try of this task instance.
 
     A document written for another ``timeout`` is replaced: changing the timeout starts a new wait.
     """
     try:
-        stored = documents.read(DEADLINE)
+        stored = documents.read(name)
         if stored is not None and float(stored.get("timeout", -1)) == float(timeout):
             return float(stored["deadline"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("The wait's deadline at %s is unreadable (%s): fixing it again from now", documents.where, exc)
     started = time.time() if now is None else now
     deadline = started + float(timeout)
-    documents.write(DEADLINE, {"deadline": deadline, "timeout": float(timeout), "fixed_at": started})
+    documents.write(name, {"deadline": deadline, "timeout": float(timeout), "fixed_at": started})
     return deadline

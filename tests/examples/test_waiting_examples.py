@@ -82,7 +82,9 @@ def test_contract_signing_requests_waits_archives_then_the_asset_dag_marks_each_
     assert {row["email"] for row in table.values()} == CONTRACT_EMAILS
     assert {row["status"] for row in table.values()} == {"awaiting_signature"}
     for index in range(3):
-        waited = xcom(signing, "wait_for_signature", map_index=index)
+        requested = xcom(signing, "request_signature", map_index=index)
+        assert [r["uuid"] for r in requested["requests"]] == [requested["uuid"]]  # signed at once: no re-send
+        waited = requested["wait"]
         assert waited["outcome"] == "reached" and {s["status"] for s in waited["signers"]} == {"signed"}
         (archive,) = xcom(signing, "archive_contract", map_index=index)["archives"]
         assert archive["status"] == "signed" and set(archive["files"]) == {"original.pdf", "acta.pdf"}

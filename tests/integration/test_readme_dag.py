@@ -42,5 +42,5 @@ def test_the_readme_dag_sends_once_and_logs_what_went_out(
     assert signature.uuid in str(posted)  # the notice's body was rendered from the signature's XCom
     captured = capfd.readouterr()
     log = captured.out + captured.err
-    assert f"Signature request for 'contract.pdf' (first signer ana@example.com): uuid {signature.uuid}" in log
+    assert f"Signature request for 'contract.pdf' (first signer a***@example.com): uuid {signature.uuid}" in log
     assert f"to 2 recipient(s): tracking id {email.tracking_id}, status sent, 2 accepted" in log

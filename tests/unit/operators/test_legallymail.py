@@ -149,5 +149,5 @@ def test_a_successful_send_logs_what_went_out_and_the_ids(capfd: pytest.CaptureF
     for parent, size in zip(parents, (10, 1), strict=True):
         assert f"Certified email 'Notice' to {size} recipient(s): tracking id {parent}, status sent" in log
     assert f"11 recipient(s) went out as 2 certified emails (max_recipients=10): {', '.join(parents)}" in log
-    assert "Certified SMS to +34600000000: uuid ..., status sent, 1 credit(s)" in log
+    assert "Certified SMS to +34*******00: uuid ..., status sent, 1 credit(s)" in log  # masked by default
     assert "XCom not found" not in log

@@ -1,0 +1,65 @@
+"""Task logs of real DAG runs name no recipient's address or phone by default; ``log_addresses=True`` shows them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from legallymail_sandbox.pdf import render_pdf
+from legallymail_sandbox.server import SandboxServer
+from tests.dag_runs import load_dag, run, states
+
+pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
+RECIPIENTS = ["ana.garcia@example.com", "bob.smith@example.com", "carl+fail@example.com"]
+PHONE = "+34600123456"
+ADDRESS = re.compile(r"[\w.+-]+@example\.com")
+
+
+def dag_body(dag_id: str, pdf: Path, show: bool) -> str:
+    return f"""
+        from airflow_provider_legallymail.operators.legitmailer import LegitmailerSendEmailOperator
+        kw = dict(log_addresses={show})
+        with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            SendCertifiedEmailOperator(task_id="email", recipients={RECIPIENTS!r}, subject="Notice",
+                                       html="<p>x</p>", wait_for="delivered", wait_recipients="any", **kw)
+            SendCertifiedEmailOperator(task_id="one_each", recipients={RECIPIENTS[:2]!r}, subject="Notice",
+                                       html="<p>x</p>", one_email_per_recipient=True, **kw)
+            SignatureRequestOperator(task_id="sign", document="{pdf}", wait_for="signed",
+                                     signers=[{{"name": "Ana", "email": "{RECIPIENTS[0]}"}}], **kw)
+            SmsOperator(task_id="sms", phone="{PHONE}", message="x", wait_for="delivered", **kw)
+            LegitmailerSendEmailOperator(task_id="mail", to_address="{RECIPIENTS[1]}",
+                                         from_address="noreply@sender.test", subject="Hi", body="<p>x</p>", **kw)
+    """
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(render_pdf("Contract", ["Sign here"]))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_legallymail.waiting import poller
+
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(120.0))
+    sandbox.set_speed(120.0)
+
+
+def test_by_default_task_logs_hold_no_address_only_masked_forms(pdf: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    dag_run = run(load_dag("addresses_hidden", dag_body("addresses_hidden", pdf, show=False)))
+    logs = "".join(capfd.readouterr())
+    assert set(states(dag_run).values()) == {("success", 1)}, states(dag_run)
+    assert ADDRESS.findall(logs) == [] and PHONE not in logs
+    assert "c***@example.com" in logs  # the refused recipient, masked
+    assert "+34*******56" in logs
+
+
+def test_with_log_addresses_the_logs_name_recipients(pdf: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    dag_run = run(load_dag("addresses_shown", dag_body("addresses_shown", pdf, show=True)))
+    logs = "".join(capfd.readouterr())
+    assert set(states(dag_run).values()) == {("success", 1)}, states(dag_run)
+    assert set(RECIPIENTS) <= set(ADDRESS.findall(logs)) and PHONE in logs
