@@ -10,10 +10,12 @@ log say which recipient it is. ``log_addresses=True`` on an operator shows them 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
+_ADDRESS_OR_PHONE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|\+\d{7,15}\b")
 
 
 def masked(value: str) -> str:
@@ -36,6 +38,12 @@ def for_log(value: str | None, show: bool) -> str:
 def listed(values: Iterable[str | None], show: bool) -> str:
     """Several recipients for a log line, comma-separated, each as ``for_log`` names it."""
     return ", ".join(for_log(v, show) for v in values)
+
+
+def in_text(text: str, show: bool) -> str:
+    """``text`` (a wait's description, a failure's message) with every address and international phone number in
+    it as ``for_log`` names it: the waiting side's messages follow the same rule as the operators' lines."""
+    return text if show else _ADDRESS_OR_PHONE.sub(lambda m: masked(m.group(0)), text)
 
 
 def request_for_log(request: Mapping[str, Any]) -> str:

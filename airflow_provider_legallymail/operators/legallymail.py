@@ -188,7 +188,8 @@ class _LegallyMailSendOperator(BaseOperator):
         way the outcome is pushed first under ``contracts.OUTCOME_XCOM_KEY``."""
         from airflow_provider_legallymail.waiting.decision import finish
 
-        return {**event.get("carry", {}), "wait": finish(event, soft_fail=False, log=self.log, ti=context["ti"])}
+        outcome = finish(event, soft_fail=False, log=self.log, ti=context["ti"], show_addresses=self.log_addresses)
+        return {**event.get("carry", {}), "wait": outcome}
 
 
 class SendCertifiedEmailOperator(_LegallyMailSendOperator):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
+from airflow_provider_legallymail.address_logging import in_text
 from airflow_provider_legallymail.compat import TaskDeferralTimeout
 from airflow_provider_legallymail.hooks.lazy import LazyHook, legallymail_hook
 from airflow_provider_legallymail.kinds import EMAIL, SIGNATURE, SMS
@@ -48,14 +49,15 @@ def defer_wait(task: BaseOperator, spec: WaitSpec, conn_id: str, *, carry: Any =
     """
     from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
 
-    task.log.info("Waiting in the triggerer for %s", spec.describe())
+    show = bool(getattr(task, "log_addresses", False))
+    task.log.info("Waiting in the triggerer for %s", in_text(spec.describe(), show))
     remaining = max(0.0, spec.deadline - time.time())
     task.defer(
         trigger=LegallyMailWaitTrigger(
             spec=spec.to_json(),
             legallymail_conn_id=conn_id,
             carry=carry,
-            log_addresses=bool(getattr(task, "log_addresses", False)),  # a sending operator's, with wait_for=
+            log_addresses=show,
         ),
         method_name="execute_complete",
         timeout=timedelta(seconds=remaining + DEFER_TIMEOUT_MARGIN),
@@ -85,6 +87,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         settle_on: str | None = None,
         max_failures: int | None = None,
         min_reached: float | None = None,
+        log_addresses: bool = False,
         **kwargs: Any,
     ) -> None:
         if timeout is not None:  # Airflow 3.1 refuses timeout=None; omitted, it reads [sensors] default_timeout
@@ -95,6 +98,7 @@ class _LegallyMailSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.ledger_path = ledger_path
         self.explicit_timeout = timeout is not None
+        self.log_addresses = log_addresses
         self.settle_on, self.max_failures, self.min_reached = settle_on, max_failures, min_reached
         if "{{" not in str(target) + str(parties):  # a bad tolerance fails when the DAG is parsed, naming the field
             tolerance(self.kind, str(target).strip().lower(), parties, **self.settle)
@@ -144,7 +148,9 @@ class _LegallyMailSensor(BaseSensorOperator):
         links = evidence_link_entries(event["result"], hook_origin(self.hook), MAX_EVIDENCE_LINKS) if reached else []
         context["ti"].xcom_push(key=EVIDENCE_LINKS_XCOM_KEY, value=links)
         self.legallymail_evidence_links = links
-        return finish(event, soft_fail=self.soft_fail, log=self.log, ti=context["ti"])
+        return finish(
+            event, soft_fail=self.soft_fail, log=self.log, ti=context["ti"], show_addresses=self.log_addresses
+        )
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         from airflow_provider_legallymail.waiting.decision import error_event, event_for, is_transient
@@ -161,7 +167,7 @@ class _LegallyMailSensor(BaseSensorOperator):
                 self.log.warning("Could not check %s %s this time: %s", spec.kind, ident, exc)
                 observations[ident] = self._seen.get(ident)
                 continue
-            for line in describe_changes(self._seen.get(ident), observation):
+            for line in describe_changes(self._seen.get(ident), observation, self.log_addresses):
                 self.log.info("%s", line)
             self._seen[ident] = observations[ident] = observation
         event = event_for(spec, observations, time.time())
@@ -180,7 +186,7 @@ class _LegallyMailSensor(BaseSensorOperator):
             return BaseOperator.resume_execution(self, next_method, next_kwargs, context)
         except TaskDeferralTimeout as exc:
             event = {"status": TIMEOUT, "message": f"the triggerer timed the wait out ({exc})"}
-            return finish(event, soft_fail=self.soft_fail, log=self.log)
+            return finish(event, soft_fail=self.soft_fail, log=self.log, show_addresses=self.log_addresses)
 
 
 class CertifiedEmailSensor(_LegallyMailSensor):
@@ -197,6 +203,9 @@ class CertifiedEmailSensor(_LegallyMailSensor):
         The wait fails as soon as the tolerance can no longer be met; every outcome is in the result.
     :param deferrable: wait in the triggerer (default); False: ``mode="reschedule"``.
     :param timeout: seconds (or a timedelta) from the first try's start; then skip (``soft_fail``) or fail.
+    :param log_addresses: name parties in full in the task log and in a failure's message (default False:
+        counts, ids and masked forms, ``a***@example.com``; ``address_logging``). The return value and the
+        ``legallymail_outcome`` XCom always hold them whole.
     :param ledger_path: where the deadline is kept across tries (default ``[legallymail] ledger_path``).
     :param legallymail_conn_id: the LegallyMail connection.
     """

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
 
+from airflow_provider_legallymail.address_logging import in_text
 from airflow_provider_legallymail.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 from airflow_provider_legallymail.contracts import OUTCOME_XCOM_KEY, FailedParty, SettleTolerance, WaitResult
 from airflow_provider_legallymail.evidence.collect import public_url
@@ -355,8 +356,18 @@ def error_event(exc: BaseException) -> dict[str, Any]:
     return {"status": ERROR, "message": text}
 
 
-def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | Any, ti: Any = None) -> dict[str, Any]:
+def finish(
+    event: Mapping[str, Any],
+    *,
+    soft_fail: bool,
+    log: logging.Logger | Any,
+    ti: Any = None,
+    show_addresses: bool = False,
+) -> dict[str, Any]:
     """The task's return value for a final event, or the exception that ends it.
+
+    Its messages name parties as ``address_logging`` says (masked unless ``show_addresses``); the exception's
+    ``who`` and ``result`` keep them whole, for callbacks and downstream tasks.
 
     With ``ti``, the event's ``WaitResult`` (reached, failed or at the deadline) is pushed first under
     ``OUTCOME_XCOM_KEY``, so downstream tasks read it whichever way this task ends.
@@ -372,11 +383,13 @@ def finish(event: Mapping[str, Any], *, soft_fail: bool, log: logging.Logger | A
         outcome = event["result"]
         noun = KINDS[outcome["kind"]].party
         message = f"{outcome['kind']} {', '.join(outcome['ids'])}: {noun} {event['who']} {event['reason']}"
+        message = in_text(message, show_addresses)
         raise OutcomeFailedError(message, who=str(event["who"]), reason=str(event["reason"]), result=outcome)
     if status == TIMEOUT:
+        message = in_text(str(event.get("message")), show_addresses)
         if soft_fail:
-            raise AirflowSkipException(f"{event.get('message')}; skipped (soft_fail)")
-        raise AirflowSensorTimeout(str(event.get("message")))
+            raise AirflowSkipException(f"{message}; skipped (soft_fail)")
+        raise AirflowSensorTimeout(message)
     raise AirflowFailException(str(event.get("message") or f"unexpected event {dict(event)!r}"))
 
 

@@ -63,3 +63,27 @@ def test_with_log_addresses_the_logs_name_recipients(pdf: Path, capfd: pytest.Ca
     logs = "".join(capfd.readouterr())
     assert set(states(dag_run).values()) == {("success", 1)}, states(dag_run)
     assert set(RECIPIENTS) <= set(ADDRESS.findall(logs)) and PHONE in logs
+
+
+def failing_wait(dag_id: str, show: bool) -> str:
+    return f"""
+        from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor
+        with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+            sent = SendCertifiedEmailOperator(task_id="email", recipients=["dora+bounce@example.com"],
+                                              subject="Notice", html="<p>x</p>", log_addresses={show})
+            CertifiedEmailSensor(task_id="wait", tracking_id=sent.output, target="delivered",
+                                 recipients=["dora+bounce@example.com"], log_addresses={show})
+    """
+
+
+@pytest.mark.parametrize("show", [False, True])
+def test_a_failed_wait_names_the_party_as_the_rule_says(show: bool, capfd: pytest.CaptureFixture[str]) -> None:
+    dag_id = f"failed_wait_{'shown' if show else 'hidden'}"
+    dag_run = run(load_dag(dag_id, failing_wait(dag_id, show)))
+    logs = "".join(capfd.readouterr())
+    assert states(dag_run)["wait"][0] == "failed"
+    assert "bounced" in logs
+    if show:
+        assert "dora+bounce@example.com" in logs
+    else:
+        assert ADDRESS.findall(logs) == [] and "d***@example.com" in logs

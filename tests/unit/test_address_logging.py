@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_legallymail.address_logging import for_log, masked, request_for_log
+from airflow_provider_legallymail.address_logging import for_log, in_text, masked, request_for_log
 from airflow_provider_legallymail.waiting.observations import describe_changes
 
 
@@ -39,3 +39,11 @@ def test_a_poll_logs_counts_and_masked_failures_or_every_party_when_shown() -> N
         "email cm_1: bob@example.com sent -> bounced",
     ]
     assert describe_changes(after, after) == []
+
+
+def test_a_message_names_every_address_and_phone_in_it_as_the_rule_says() -> None:
+    text = "email cm_1: recipient ana.garcia@example.com, b+x@corp.example.org bounced; sms to +34600123456 failed"
+    assert in_text(text, show=False) == (
+        "email cm_1: recipient a***@example.com, b***@corp.example.org bounced; sms to +34*******56 failed"
+    )
+    assert in_text(text, show=True) == text
