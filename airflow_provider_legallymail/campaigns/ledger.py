@@ -9,14 +9,12 @@ so the task's memory does not grow with the number of rows. A unit's shard comes
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_legallymail.delivery.ledger import AttemptState, SendLedger
 from airflow_provider_legallymail.delivery.sharded_ledger import ShardedLedger
-from airflow_provider_legallymail.task_documents import LEDGER, DocumentStore
+from airflow_provider_legallymail.task_documents import DocumentStore
 
 CACHED_SHARDS = 8
 
@@ -29,13 +27,12 @@ class LazyShardLedger(ShardedLedger):
     ) -> None:
         super().__init__(documents, shard_of=shard_of)
         self._cached = cached
-        self._loaded: OrderedDict[int, set[str]] = OrderedDict()
 
     def load(self) -> LazyShardLedger:
         with self._lock:
             SendLedger.load(self)  # the main document only: tries, the list of shards, unsharded units
             self._doc.setdefault("shards", [])
-            self._loaded.clear()
+            self._members.clear()
         return self
 
     @property
@@ -55,30 +52,21 @@ class LazyShardLedger(ShardedLedger):
             return {}
         return dict(units)
 
-    def _touch(self, unit_key: str) -> None:
+    def _use(self, unit_key: str) -> None:
+        """Read the unit's shard unless it is held; drop the least recently used beyond ``cached``."""
         shard = self._shard_of(unit_key)
         if shard is None:
             return
-        if shard in self._loaded:
-            self._loaded.move_to_end(shard)
+        if shard in self._members:
+            self._members.move_to_end(shard)
             return
         units = self._shard_units(shard)
         self._doc["units"].update(units)
-        self._loaded[shard] = set(units)
-        while len(self._loaded) > self._cached:
-            _, keys = self._loaded.popitem(last=False)
+        self._members[shard] = set(units)
+        while len(self._members) > self._cached:
+            _, keys = self._members.popitem(last=False)
             for key in keys:
                 self._doc["units"].pop(key, None)
-
-    def proves(self, unit_key: str, try_number: int) -> bool:
-        with self._lock:
-            self._touch(unit_key)
-            return super().proves(unit_key, try_number)
-
-    def last_attempt(self, unit_key: str) -> dict[str, Any] | None:
-        with self._lock:
-            self._touch(unit_key)
-            return super().last_attempt(unit_key)
 
     def maybe_sent(self) -> list[str]:
         """Units whose last attempt may have gone out, read shard by shard."""
@@ -89,45 +77,3 @@ class LazyShardLedger(ShardedLedger):
                     if attempts and AttemptState.parse(attempts[-1].get("state")) is not AttemptState.NOT_PROCESSED:
                         found.append(key)
             return sorted(found)
-
-    def begin(
-        self, unit_key: str, try_number: int, request: Mapping[str, Any], *, covers_earlier: bool = False
-    ) -> None:
-        with self._lock:
-            self._touch(unit_key)
-            super().begin(unit_key, try_number, request, covers_earlier=covers_earlier)
-
-    def mark_sending(self, unit_key: str, at: datetime | None) -> None:
-        with self._lock:
-            self._touch(unit_key)
-            super().mark_sending(unit_key, at)
-
-    def finish(
-        self,
-        unit_key: str,
-        state: AttemptState,
-        *,
-        result: Any = None,
-        error: str | None = None,
-        sent_at: datetime | None = None,
-    ) -> None:
-        with self._lock:
-            self._touch(unit_key)
-            super().finish(unit_key, state, result=result, error=error, sent_at=sent_at)
-
-    def _save(self) -> None:
-        shard = self._shard_of(self._changed) if self._changed is not None else None
-        if shard is None:
-            self._write_main()
-            return
-        keys = self._loaded.setdefault(shard, set())
-        keys.add(str(self._changed))
-        if shard not in self._doc["shards"]:
-            self._doc["shards"].append(shard)
-            self._write_main()  # a reader finds the shard through the main document
-        self.documents.write(f"units/{shard}", {"units": {key: self._doc["units"][key] for key in sorted(keys)}})
-
-    def _write_main(self) -> None:
-        sharded = set().union(*self._loaded.values()) if self._loaded else set()
-        doc = {**self._doc, "units": {k: v for k, v in self._doc["units"].items() if k not in sharded}}
-        self.documents.write(LEDGER, doc)

@@ -11,6 +11,7 @@ every read and write atomic across threads. The decisions (what a retry does wit
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ class ShardedLedger(SendLedger):
         super().__init__(documents, sent_index=sent_index)
         self._lock = threading.RLock()
         self._shard_of = shard_of
-        self._members: dict[int, set[str]] = {}
+        self._members: OrderedDict[int, set[str]] = OrderedDict()  # shard -> its units held in memory
         self._changed: str | None = None
 
     def load(self) -> ShardedLedger:
@@ -55,8 +56,18 @@ class ShardedLedger(SendLedger):
             self._changed = None
             super().start_try(try_number)
 
+    def _use(self, unit_key: str) -> None:
+        """Called (under the lock) before ``unit_key`` is read or changed: every shard is in memory here; a
+        subclass that holds only some of them reads the unit's shard."""
+
+    def proves(self, unit_key: str, try_number: int) -> bool:
+        with self._lock:
+            self._use(unit_key)
+            return super().proves(unit_key, try_number)
+
     def last_attempt(self, unit_key: str) -> dict[str, Any] | None:
         with self._lock:
+            self._use(unit_key)
             return super().last_attempt(unit_key)
 
     def maybe_sent(self) -> list[str]:
@@ -73,11 +84,13 @@ class ShardedLedger(SendLedger):
         self, unit_key: str, try_number: int, request: Mapping[str, Any], *, covers_earlier: bool = False
     ) -> None:
         with self._lock:
+            self._use(unit_key)
             self._changed = unit_key
             super().begin(unit_key, try_number, request, covers_earlier=covers_earlier)
 
     def mark_sending(self, unit_key: str, at: datetime | None) -> None:
         with self._lock:
+            self._use(unit_key)
             self._changed = unit_key
             super().mark_sending(unit_key, at)
 
@@ -91,6 +104,7 @@ class ShardedLedger(SendLedger):
         sent_at: datetime | None = None,
     ) -> None:
         with self._lock:
+            self._use(unit_key)
             self._changed = unit_key
             super().finish(unit_key, state, result=result, error=error, sent_at=sent_at)
 

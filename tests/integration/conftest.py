@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from airflow_provider_legallymail.hooks.legitmailer import LegitmailerHook
+from legallymail_sandbox.pdf import render_pdf
 from legallymail_sandbox.server import SandboxServer
 
 Connect = Callable[..., None]
@@ -58,3 +60,26 @@ def lm_hook(connect: Connect) -> LegallyMailHook:
 @pytest.fixture
 def lt_hook(connect: Connect) -> LegitmailerHook:
     return LegitmailerHook()
+
+
+DAG_SPEED = 120.0
+"""The sandbox's and the poller's speed for DAG runs that wait: a read (30 sandbox seconds) arrives in a quarter of
+a second."""
+
+
+@pytest.fixture
+def sped_up(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    """The sandbox and the shared poller's clock at ``DAG_SPEED``, so that waits in DAG runs end in seconds."""
+    from airflow_provider_legallymail.waiting import poller
+
+    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(DAG_SPEED))
+    sandbox.set_speed(DAG_SPEED)
+    return sandbox
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    """A one-page contract PDF to sign."""
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(render_pdf("Contract", ["Sign here"]))
+    return path

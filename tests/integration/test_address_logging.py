@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from legallymail_sandbox.pdf import render_pdf
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states
 
@@ -34,19 +33,9 @@ def dag_body(dag_id: str, pdf: Path, show: bool) -> str:
     """
 
 
-@pytest.fixture
-def pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(render_pdf("Contract", ["Sign here"]))
-    return path
-
-
 @pytest.fixture(autouse=True)
-def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow_provider_legallymail.waiting import poller
-
-    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(120.0))
-    sandbox.set_speed(120.0)
+def fast(sped_up: SandboxServer) -> SandboxServer:
+    return sped_up
 
 
 def test_by_default_task_logs_hold_no_address_only_masked_forms(pdf: Path, capfd: pytest.CaptureFixture[str]) -> None:

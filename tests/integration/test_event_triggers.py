@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.waiting import poller
 from demo.assets import asset_uris, events_attached
 from demo.watchers import rebuilt
 from legallymail_sandbox.pdf import render_pdf
@@ -26,7 +25,6 @@ from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
-SPEED = 120.0
 CONSUMER = """
         import sqlite3
         from airflow.sdk import Asset, AssetWatcher
@@ -68,10 +66,8 @@ def served(sandbox: SandboxServer) -> tuple[int, int]:
 
 
 @pytest.fixture(autouse=True)
-def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
-    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
-    sandbox.set_speed(SPEED)
-    return sandbox
+def fast(sped_up: SandboxServer) -> SandboxServer:
+    return sped_up
 
 
 def initialized(trigger: Any) -> bool:

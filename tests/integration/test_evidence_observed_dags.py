@@ -14,13 +14,10 @@ import pytest
 
 from airflow_provider_legallymail.evidence.manifest import verify_archive
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-from airflow_provider_legallymail.waiting import poller
-from legallymail_sandbox.pdf import render_pdf
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
-SPEED = 120.0
 STATUS_READS = ("/api/email", "/api/signature", "/api/sms")
 HEAD = """
         from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
@@ -34,17 +31,8 @@ HEAD = """
 
 
 @pytest.fixture(autouse=True)
-def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
-    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
-    sandbox.set_speed(SPEED)
-    return sandbox
-
-
-@pytest.fixture
-def pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(render_pdf("Contract", ["Sign here"]))
-    return path
+def fast(sped_up: SandboxServer) -> SandboxServer:
+    return sped_up
 
 
 def after_marker(sandbox: SandboxServer) -> dict[str, int]:

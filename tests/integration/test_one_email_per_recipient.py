@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from airflow_provider_legallymail.operators.legallymail import SendCertifiedEmailOperator
-from airflow_provider_legallymail.waiting import poller
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
@@ -16,9 +15,8 @@ CUSTOMERS = ["ana@example.com", "bob@example.com", "carla@example.com"]
 
 
 @pytest.fixture(autouse=True)
-def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(120.0))
-    sandbox.set_speed(120.0)
+def fast(sped_up: SandboxServer) -> SandboxServer:
+    return sped_up
 
 
 def test_each_recipient_gets_its_own_email_once_across_a_retry_and_the_sensor_waits_on_them_all(

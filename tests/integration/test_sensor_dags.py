@@ -6,30 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_legallymail.waiting import poller
-from legallymail_sandbox.pdf import render_pdf
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_dag, run, states, xcom
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect")
-SPEED = 120.0  # a read (30 sandbox seconds) arrives in a quarter of a second
 SENSORS = """
         from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor, SignatureSensor, SmsSensor
 """
 
 
 @pytest.fixture(autouse=True)
-def fast(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
-    monkeypatch.setattr(poller, "DEFAULT_CLOCK", poller.sped_up(SPEED))
-    sandbox.set_speed(SPEED)
-    return sandbox
-
-
-@pytest.fixture
-def pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(render_pdf("Contract", ["Sign here"]))
-    return path
+def fast(sped_up: SandboxServer) -> SandboxServer:
+    return sped_up
 
 
 def test_each_sensor_in_either_mode_returns_the_outcome_and_links_its_evidence(
