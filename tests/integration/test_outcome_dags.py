@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import airflow
 import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
@@ -15,6 +16,7 @@ from tests.dag_runs import load_dag, run, states, xcom
 from tests.integration.test_sensor_dags import SENSORS, fast  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect", "fast")
+AIRFLOW_3_1 = airflow.__version__.startswith("3.1.")
 CAMPAIGN = ["ana@example.com", "bob+bounce@example.com", "carl@example.com", "dora@example.com", "eve@example.com"]
 REPORT = """
         @task(trigger_rule="all_done")
@@ -26,9 +28,11 @@ REPORT = """
 CALLBACK = """
         import json
         def record(context):
-            exc = context["exception"]
+            exc = context.get("exception")  # Airflow 3.1.0 gives a failure callback no exception: read the XCom
+            ti = context["ti"]
+            result = getattr(exc, "result", None) or ti.xcom_pull(task_ids=ti.task_id, key="legallymail_outcome")
             with open("{path}", "w") as f:
-                json.dump({{"type": type(exc).__name__, "result": getattr(exc, "result", None)}}, f)
+                json.dump({{"type": type(exc).__name__ if exc else None, "result": result}}, f)
 """
 
 
@@ -73,7 +77,8 @@ def test_a_settled_campaign_tolerates_the_bounce_it_allows_and_a_strict_one_repo
     assert report["outcome"] == "failed" and report["failed"]["status"] == "bounced"
     assert report["failures"][0]["who"] == "bob+bounce@example.com" and "Hard Bounce" in report["failures"][0]["reason"]
     callback = json.loads(called.read_text())
-    assert callback["type"] == "OutcomeFailedError" and callback["result"]["failed"]["status"] == "bounced"
+    assert callback["type"] in ("OutcomeFailedError", None if AIRFLOW_3_1 else "OutcomeFailedError")
+    assert callback["result"]["failed"]["status"] == "bounced"
     assert len(sandbox.received(api="legallymail", method="POST", path="/api/send")) == 2  # each send once
 
 
