@@ -84,7 +84,7 @@ class LegallyMailWaitTrigger(BaseTrigger):
         spec = WaitSpec.from_json(self.spec)
         observations: dict[str, Observation | None] = {}
         async with shared_poller(self.legallymail_conn_id) as poller:
-            subscription = poller.subscribe(spec, self.min_interval)
+            subscription = poller.subscribe(spec, self.min_interval, decisive=True)
             try:
                 while True:
                     event = event_for(spec, observations, time.time())

@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 from airflow_provider_legallymail.kinds import EMAIL, KINDS, SIGNATURE
 from airflow_provider_legallymail.waiting.decision import EXPIRY_GRACE, party_outcome
-from airflow_provider_legallymail.waiting.observations import Observation
+from airflow_provider_legallymail.waiting.observations import Observation, unlisted_count
 from airflow_provider_legallymail.waiting.wait import WaitSpec
 
 
@@ -175,7 +175,7 @@ def _by_value(
     next_at = now + config.cap
     listed: dict[str, float] = {}
     for watch in watches:
-        if watch.settled:
+        if watch.settled or watch.decided:
             continue
         expiry_at = expiry_check_at(watch)
         if watch.urgent or (expiry_at is not None and expiry_at <= now):
@@ -241,6 +241,7 @@ class Subscriber(Protocol):
     """A wait on a watch (the poller's ``Subscription``): what it waits for, and where its news go."""
 
     spec: WaitSpec
+    decisive: bool  # it ends at its outcome: what an item does after that need not be seen
 
     def deliver(self, ident: str, item: Observation | BaseException) -> None: ...
 
@@ -260,11 +261,12 @@ class Watch:
     single: bool | None = None  # one recipient / one signer: a list row proves its status
     urgent: bool = False
     settled: bool = False
+    decided: bool = False  # every subscriber has the final outcome of every party it waits on: not polled
     expires_at: float | None = None
 
     def list_covers(self) -> bool:
         """A list request can check this watch (an email of unknown shape counts: its row tells)."""
-        if not self.listable or self.urgent or KINDS[self.kind].list is None:
+        if not self.listable or self.urgent or self.decided or KINDS[self.kind].list is None:
             return False
         return self.single is True or (self.kind == EMAIL.name and self.single is None)
 
@@ -302,12 +304,36 @@ class Watch:
         parties = (self.observation or {}).get("parties") or []
         return str(parties[0]["status"]) if len(parties) == 1 else None
 
+    def decide(self, now: float) -> None:
+        """Set ``decided``: every subscriber ends at its outcome (``decisive``: a wait, not an event source) and
+        the last observation gives each the final outcome (reached, or a failure) of every party it waits on,
+        so nothing the item may still do changes a wait on it (in a campaign settled on delivery, a delivered
+        recipient who reads later): it is neither listed nor read again. A new subscriber waiting for more
+        (``read``, or every change) makes it undecided again."""
+        observation = self.observation
+        subscribers = self.subscribers
+        if (
+            observation is None
+            or not subscribers
+            or not all(s.decisive for s in subscribers)
+            or unlisted_count(observation)
+        ):
+            self.decided = False
+            return
+        self.decided = all(
+            party_outcome(self.kind, sub.spec.success, observation, party, now) is not None
+            for sub in subscribers
+            for party in observation["parties"]
+            if not isinstance(sub.spec.selection, tuple) or party["who"] in sub.spec.selection
+        )
+
     def record(self, observation: Observation, now: float, changed: bool) -> None:
         if changed and self.observation is not None:
             self.changed_at = now
         self.observation = observation
         self.last_check = now
         self.urgent = False
+        self.decide(now)
         if self.kind == SIGNATURE.name:
             self.single = len(observation["parties"]) == 1
             self.expires_at = observation.get("expires_at")

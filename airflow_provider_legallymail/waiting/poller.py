@@ -83,10 +83,12 @@ async def get_within(queue: asyncio.Queue[T], timeout: float) -> T | None:
 
 
 class Subscription:
-    """What one trigger receives: ``(id, observation)`` on every change, or ``(id, error)``."""
+    """What one trigger receives: ``(id, observation)`` on every change, or ``(id, error)``. ``decisive``: it
+    ends once each party has a final outcome toward ``spec`` (a wait; an event source wants every change)."""
 
-    def __init__(self, spec: WaitSpec) -> None:
+    def __init__(self, spec: WaitSpec, decisive: bool = False) -> None:
         self.spec = spec
+        self.decisive = decisive
         self.queue: asyncio.Queue[tuple[str, Observation | BaseException]] = asyncio.Queue()
 
     def deliver(self, ident: str, item: Observation | BaseException) -> None:
@@ -188,8 +190,10 @@ class Poller:
             waiter.cancel()
 
     # -- subscriptions -----------------------------------------------------------------------------
-    def subscribe(self, spec: WaitSpec, min_interval: float | None = None) -> Subscription:
-        sub = Subscription(spec)
+    def subscribe(self, spec: WaitSpec, min_interval: float | None = None, *, decisive: bool = False) -> Subscription:
+        """``decisive``: the subscriber ends at its outcome (``Subscription``), so what the items do after each
+        party's outcome is final may go unseen (``Watch.decide``)."""
+        sub = Subscription(spec, decisive)
         if self._fatal is not None:
             sub.deliver("*", self._fatal)
             return sub
@@ -199,6 +203,7 @@ class Poller:
             if watch is None:
                 watch = self.watches[(spec.kind, ident)] = Watch(spec.kind, ident, registered=now)
             watch.subscribers.add(sub)
+            watch.decide(now)  # a new subscriber may wait for more than the others
             if min_interval is not None:
                 watch.min_interval = min(watch.min_interval or min_interval, min_interval)
             if watch.observation is not None:
@@ -213,6 +218,8 @@ class Poller:
                 watch.subscribers.discard(sub)
                 if not watch.subscribers:
                     del self.watches[(sub.spec.kind, ident)]
+                else:
+                    watch.decide(self.now())  # the one who waited for more may have left
 
     def subscribe_recent(self, feed: RecentFeed) -> RecentFeed:
         """Deliver the 25 newest rows of ``feed.kind`` at least every ``feed.interval`` API seconds."""

@@ -1,7 +1,7 @@
 """The examples that wait for outcomes and keep the evidence: what they waited for, archived and recorded.
 
-``example_certified_email`` (read by all, certificates archived), ``example_certified_campaign`` (settled
-despite a bounce, reported from the wait's outcome),
+``example_certified_email`` (read by all, certificates archived), ``example_certified_campaign`` (a mail
+merge settled despite a bounce, the delivered archived and reported from the wait's outcome),
 ``example_contract_signing`` with ``example_contract_signed_update`` fed the producer's asset events as the
 scheduler would feed them (``demo.assets``), and ``example_signed_contract_events`` fed the events its
 ``AssetWatcher`` fired while the contracts were signed (``demo.watchers``).
@@ -9,6 +9,7 @@ scheduler would feed them (``demo.assets``), and ``example_signed_contract_event
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -24,6 +25,8 @@ from demo.watchers import Watchers, asset_watchers
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import run, states, xcom
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
+
 SIGNED = "legallymail://signatures/signed"
 CONTRACT_EMAILS = {"ana.garcia@example.com", "bob.smith@example.com", "carla.rossi@example.com"}
 
@@ -34,14 +37,31 @@ def contracts(db: Path) -> dict[str, dict[str, Any]]:
         return {row["contract_id"]: dict(row) for row in conn.execute("SELECT * FROM contracts")}
 
 
-def test_the_campaign_settles_despite_a_bounce_and_the_report_names_it(examples: dict[str, Any]) -> None:
+def test_the_campaign_merges_rows_settles_despite_a_bounce_archives_the_delivered_and_reports(
+    examples: dict[str, Any], places: dict[str, Path], sandbox: SandboxServer
+) -> None:
     dag_run = run(examples["example_certified_campaign"])
     assert set(states(dag_run).values()) == {("success", 1)}
-    settled = xcom(dag_run, "notice_settled")
-    assert (settled["outcome"], settled["target"], len(settled["reached"])) == ("reached", "settled", 6)
+    with (EXAMPLES / "data" / "notice_recipients.csv").open() as handle:
+        rows = {row["email"]: row for row in csv.DictReader(handle)}
+    sent = sandbox.certified_sent()  # one personalized email per row
+    assert sorted(r for e in sent for r in e["recipients"]) == sorted(rows)
+    for email in sent:
+        (address,) = email["recipients"]
+        assert email["subject"] == f"New terms of service, {rows[address]['name']}"
+        assert rows[address]["plan"] in email["message"]
+    settled = xcom(dag_run, "notices_settled")
+    assert (settled["outcome"], settled["target"], len(settled["reached"])) == ("reached", "settled", 5)
     report = xcom(dag_run, "report_campaign")
-    assert report["delivered"] == 6 and list(report["not_delivered"]) == ["old.mailbox+bounce@example.com"]
-    assert "Hard Bounce" in report["not_delivered"]["old.mailbox+bounce@example.com"]
+    bounced = "old.mailbox+bounce@example.com"
+    assert sorted(report["delivered"]) == sorted(a for a in rows if a != bounced)
+    assert list(report["not_delivered"]) == [bounced] and "Hard Bounce" in report["not_delivered"][bounced]
+    archives = xcom(dag_run, "archive_notices")["archives"]
+    folders = {Path(a["location"]) for a in archives if a["files"]}
+    ds = dag_run.logical_date.strftime("%Y-%m-%d")
+    assert len(folders) == 5 and all(f.parent == places["evidence_dir"] / "notices" / ds for f in folders)
+    assert all(verify_archive(f).ok for f in folders)
+    assert report["files_archived"] == sum(len(a["files"]) for a in archives) >= 5
 
 
 def test_certified_email_waits_until_all_three_read_then_archives_their_certificates(

@@ -89,3 +89,41 @@ def test_a_first_row_is_fetched_only_when_it_can_end_a_wait() -> None:
     bounced = waiting_for(watch("email", "cm_2", age=30), "read")
     bounced.apply_row(("bounced", None, "Hard Bounce"), True, T0)
     assert bounced.urgent
+
+
+def settled_on_delivery(w: Watch) -> Watch:
+    spec = wait_spec(w.kind, w.ident, "settled", deadline=T0 + 3600, settle={"settle_on": "delivered"})
+    w.subscribers.add(Subscription(spec, decisive=True))
+    return w
+
+
+def test_a_recipient_a_campaign_settled_on_delivery_has_is_never_listed_or_read_again() -> None:
+    """A campaign's 200 waits: re-reading a delivered notice because it was read later cost a request each."""
+    delivered = settled_on_delivery(watch("email", "cm_1", age=60, checked_ago=30, single=True))
+    delivered.record(observed("email", "cm_1", "delivered"), T0 - 30, changed=True)
+    bounced = settled_on_delivery(watch("email", "cm_2", age=60, checked_ago=30, single=True))
+    bounced.record(observed("email", "cm_2", "bounced"), T0 - 30, changed=True)
+    sent = settled_on_delivery(watch("email", "cm_3", age=60, checked_ago=30, single=True))
+    sent.record(observed("email", "cm_3", "sent"), T0 - 30, changed=True)
+    assert (delivered.decided, bounced.decided, sent.decided) == (True, True, False)
+    assert not delivered.list_covers() and sent.list_covers()
+    # an hour later, the only request is the list, for the one still sent; the other two are not read again
+    action, _ = choose([delivered, bounced, sent], T0 + 3600, DEFAULT_CONFIG, {"email": T0})
+    assert action is not None and action.what == "list"
+    action, next_at = choose([delivered, bounced], T0 + 3600, DEFAULT_CONFIG, {"email": T0})
+    assert action is None and next_at == T0 + 3600 + DEFAULT_CONFIG.cap
+
+
+def test_a_second_wait_for_more_or_an_event_source_makes_a_decided_recipient_polled_again() -> None:
+    for second in ("read", "events"):
+        delivered = settled_on_delivery(watch("email", "cm_1", age=60, checked_ago=30, single=False))
+        delivered.record(observed("email", "cm_1", "delivered"), T0 - 30, changed=True)
+        assert delivered.decided
+        if second == "read":  # a wait that ends once read
+            delivered.subscribers.add(Subscription(wait_spec("email", "cm_1", "read", deadline=T0), decisive=True))
+        else:  # an event trigger's subscription: it wants every change, a read too
+            waiting_for(delivered, "delivered")
+        delivered.decide(T0)
+        assert not delivered.decided, second
+        action, _ = choose([delivered], T0 + 3600, DEFAULT_CONFIG, {})
+        assert action is not None and (action.what == "list" or action.watch is delivered), second
