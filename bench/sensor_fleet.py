@@ -70,7 +70,7 @@ def memory_per_1000_waits(n: int = 5000) -> float:
     for i in range(n):
         spec = wait_spec("email", f"cm_parent_{i:016x}", "read", deadline=time.time() + 3600)
         trigger = LegallyMailWaitTrigger(spec.to_json())
-        held.append((trigger, poller.subscribe(spec)))
+        held.append((trigger, poller.subscribe(spec, decisive=True)))
         poller._observe(poller.watches[("email", spec.ids[0])], observation(i), time.time())
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
