@@ -86,3 +86,31 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value", map_index: int =
             )
         )
         return None if row is None else XComModel.deserialize_value(row)
+
+
+SNIPPETS = Path(__file__).resolve().parents[1] / "docs" / "snippets"
+
+
+def load_snippet(name: str, replace: dict[str, str] | None = None) -> Any:
+    """Import ``docs/snippets/<name>.py`` (a DAG file the docs include) and return its ``dag``.
+
+    ``replace`` swaps literal text before import (``{"/path/to/contract.pdf": str(pdf)}``), as a reader would
+    fill in their own values; the file on disk, which the docs show, stays as it is.
+    """
+    source = (SNIPPETS / f"{name}.py").read_text()
+    for old, new in (replace or {}).items():
+        assert old in source, f"docs/snippets/{name}.py does not contain {old!r}"
+        source = source.replace(old, new)
+    path = DAGS_FOLDER / f"snippet_{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"snippet_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.dag
+
+
+def snippet_text(name: str) -> str:
+    """The text of ``docs/snippets/<name>`` (a configuration file the docs include), for a test to load."""
+    return (SNIPPETS / name).read_text()

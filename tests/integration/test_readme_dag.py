@@ -1,4 +1,5 @@
-"""The README's first DAG runs as printed against the sandbox (only the PDF's path is filled in)."""
+"""The first DAG (README and getting-started page) runs as printed against the sandbox (only the PDF's path is
+filled in): the README shows exactly what ``docs/snippets/first_dag.py`` holds between its markers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from legallymail_sandbox.server import SandboxServer
-from tests.dag_runs import load_dag, run, states, xcom
+from tests.dag_runs import SNIPPETS, load_snippet, run, states, xcom
 from tests.integration.conftest import Connect
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -23,14 +24,18 @@ def first_dag() -> str:
     return match.group(1)
 
 
+def test_the_readme_shows_the_snippet_the_docs_include() -> None:
+    snippet = (SNIPPETS / "first_dag.py").read_text()
+    region = snippet.split("# [START first_dag]\n", 1)[1].split("# [END first_dag]", 1)[0]
+    assert first_dag() == region
+
+
 def test_the_readme_dag_sends_once_and_logs_what_went_out(
     sandbox: SandboxServer, connect: Connect, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(sandbox.sample_pdf())
-    source = first_dag()
-    assert "/path/to/contract.pdf" in source
-    dag = load_dag("contract_for_signature", source.replace("/path/to/contract.pdf", str(pdf)))
+    dag = load_snippet("first_dag", {"/path/to/contract.pdf": str(pdf)})
     dag_run = run(dag)
     assert states(dag_run) == {"request_signature": ("success", 1), "certified_notice": ("success", 1)}
     hook = LegallyMailHook()
