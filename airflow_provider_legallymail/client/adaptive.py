@@ -57,6 +57,7 @@ class HostState:
     decreased_at: float = 0.0
     increases: int = 0  # since the last decrease
     born: float = 0.0  # the host's first request (0: none yet)
+    wanted_at: float = 0.0  # the last time a request that is not a background poll asked for a slot
     dirty: bool = False
 
     @classmethod
@@ -77,6 +78,7 @@ class HostState:
         state.decreased_at = _number(data.get("decreased_at"), 0.0)
         state.increases = int(_number(data.get("increases"), 0.0))
         state.born = _number(data.get("born"), 0.0)
+        state.wanted_at = _number(data.get("wanted_at"), 0.0)
         return state
 
     def dump(self) -> dict[str, Any]:
@@ -88,6 +90,7 @@ class HostState:
             "decreased_at": self.decreased_at,
             "increases": self.increases,
             "born": self.born,
+            "wanted_at": self.wanted_at,
         }
 
     def allowed(self) -> int:
@@ -107,6 +110,15 @@ class HostState:
         if over >= 0:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
+
+    def want(self, now: float) -> None:
+        """A send (any request but a background poll) asks for a slot now."""
+        self.wanted_at = now
+        self.dirty = True
+
+    def sends_active(self, now: float) -> bool:
+        """A send asked for a slot within the last window: background polls leave it a reserve meanwhile."""
+        return self.wanted_at > 0 and now - self.wanted_at < self.window
 
     def next_release(self, now: float) -> float:
         """Seconds until one more request is free than now: the pause's end, or the oldest counted one's."""

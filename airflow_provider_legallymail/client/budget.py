@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from airflow_provider_legallymail.client.adaptive import HostState
 from airflow_provider_legallymail.private_files import UnsafeStateError, open_existing_or_new, private_dir
@@ -79,6 +79,17 @@ def default_state_dir() -> Path:
             return _fallback_dirs[shared]
 
 
+class PollView(NamedTuple):
+    """The host's budget as a background poller sees it: ``free`` request starts allowed now, ``wait`` seconds
+    until one more is, the effective ``limit``, and whether a send asked for a slot within the last window
+    (``sends_active``: while it did, the poller leaves sends a reserve; while none did, it may use every slot)."""
+
+    free: int
+    wait: float
+    limit: int
+    sends_active: bool
+
+
 class RequestBudget:
     """Sliding window: no more than the host's effective limit of requests within any ``window`` seconds."""
 
@@ -102,6 +113,7 @@ class RequestBudget:
         self._state_dir = state_dir
         self._path: Path | None = None
         self._pace_first_window: bool | None = None  # adaptive on an executor of several hosts; read once
+        self.background = False  # True for a poller's client: its requests do not make the host keep a reserve
 
     @property
     def path(self) -> Path:
@@ -162,6 +174,16 @@ class RequestBudget:
             free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
             return free, state.next_release(now)
 
+    def poll_view(self) -> PollView:
+        """What a background poller needs to yield to sends, read under one lock (see ``PollView``)."""
+        if not self.enabled:
+            return PollView(1 << 30, 0.0, 1 << 30, sends_active=False)
+        with self._state() as state:
+            now = self._clock()
+            state.expire(now)
+            free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
+            return PollView(free, state.next_release(now), state.allowed(), state.sends_active(now))
+
     def _try_take(self) -> tuple[float, float]:
         """(now, 0) when a slot was taken; otherwise (now, seconds until one may be)."""
         if not self.enabled:
@@ -169,6 +191,8 @@ class RequestBudget:
         with self._state() as state:
             now = self._clock()
             state.expire(now)
+            if not self.background:
+                state.want(now)
             wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
                 return now, wait

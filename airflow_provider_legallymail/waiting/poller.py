@@ -10,10 +10,13 @@ in a worker thread (``asyncio.to_thread``): nothing blocks the event loop. The p
 - is work-conserving: every free slot goes to the request most likely to see a change
   (``waiting.policy``: a hazard per kind and age, lists worth the watches they cover, minimum re-check
   intervals), paced evenly over the window so a changed row's detail is fetched within seconds;
-- starts a request only while more than ``reserve`` slots of the host's current request limit are free
-  in the host-wide budget file, leaving them to sends; that limit is the connection's
-  ``requests_per_minute`` as adapted to the 429s the host saw (``client.adaptive``), and the reserve
-  shrinks with it (a fifth, never all of it); a host paused by a 429 has no free slot;
+- while a send on this host asked for a slot within the last window, starts a request only while more
+  than ``reserve`` slots of the host's current request limit are free in the host-wide budget file,
+  leaving them to sends; that limit is the connection's ``requests_per_minute`` as adapted to the 429s the
+  host saw (``client.adaptive``), and the reserve shrinks with it (a fifth, never all of it). A host where
+  no send asked for a window (a triggerer of its own) keeps no reserve: its polls may use every slot, and
+  the first send that comes waits for the next slot to free up, after which the reserve is kept again.
+  A host paused by a 429 has no free slot;
 - absorbs 429, 5xx and network errors with exponential backoff, and reports errors that no retry can fix
   (unknown id, bad token) to the waits concerned.
 
@@ -33,7 +36,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from airflow_provider_legallymail import limits
-from airflow_provider_legallymail.client.budget import RequestBudget
+from airflow_provider_legallymail.client.budget import PollView, RequestBudget
 from airflow_provider_legallymail.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -260,17 +263,24 @@ class Poller:
         client = self._hook.get_conn()
         rpm = client.settings.requests_per_minute
         self._reserve = self.config.reserve if self.config.reserve is not None else max(1, rpm // 5)
+        client.budget.background = True  # this hook's requests are polls: they do not make the host keep a reserve
         if self._own_budget is None and not client.budget.enabled:  # no host budget: the documented limit
             window = 60.0 / self.clock.budget_speed
             self._own_budget = RequestBudget(
                 f"poller-{id(self)}", limits.LEGALLYMAIL_REQUESTS_PER_MINUTE, window=window
             )
+            self._own_budget.background = True
 
     def _reserve_within(self, limit: int) -> int:
         """The slots left to sends out of the host's current (adapted) limit: a fifth of it, at least 1 (or
         the configured reserve), and never all of it, so a host slowed down to 1 request still polls."""
         reserve = self._reserve if self.config.reserve is not None else max(1, limit // 5)
         return max(0, min(reserve, limit - 1))
+
+    def _reserve_for(self, view: PollView) -> int:
+        """The slots this poller leaves free: the reserve while a send of the host asked for a slot within the
+        last window, none while none did (a triggerer's host sends nothing: its polls may use the whole limit)."""
+        return self._reserve_within(view.limit) if view.sends_active else 0
 
     def _budget(self) -> Any:
         return self._own_budget or self._hook.get_conn().budget
@@ -279,10 +289,10 @@ class Poller:
         """One request, or one wait for a slot or for something to become allowed; False once nothing can succeed."""
         now = self.now()
         budget = self._budget()
-        (free, wait), limit = await asyncio.to_thread(lambda: (budget.free_slots(), budget.current_limit()))
-        reserve = self._reserve_within(limit)
-        if free <= reserve:
-            await asyncio.sleep(max(wait, 0.005))
+        view = await asyncio.to_thread(budget.poll_view)
+        reserve = self._reserve_for(view)
+        if view.free <= reserve:
+            await asyncio.sleep(max(view.wait, 0.005))
             return True
         action, next_at = choose(self.watches.values(), now, self.config, self._last_list, self.feeds)
         if action is None:
@@ -292,7 +302,7 @@ class Poller:
         if not action.urgent and pace < 0:  # spread the poller's share evenly over the window
             await self._sleep(-pace * self.speed, wakeable=True)
             return True
-        interval = budget.window / max(1, limit - reserve) if budget.enabled else 0.0
+        interval = budget.window / max(1, view.limit - reserve) if budget.enabled else 0.0
         self._paced_until = max(self._paced_until, time.monotonic() - interval) + interval  # no drift
         if budget is not self._hook.get_conn().budget:
             await asyncio.to_thread(budget.acquire)

@@ -314,3 +314,30 @@ def test_a_429_through_the_hook_pauses_the_host_for_retry_after(
     assert t.sleeps == [90.0]  # the resend waited for the host's pause (transport.pause leaves the clock alone)
     other = RequestBudget(LM_URL, 10, clock=t.clock, sleep=t.sleep)  # another process of this host
     assert other.current_limit() == 1  # the host's one request in the window was refused: its share is small
+
+
+def test_polls_keep_a_reserve_only_within_a_window_of_a_send_asking_for_a_slot(tmp_path: Path) -> None:
+    t = FakeTime()
+    poller, worker = budget_on(t, tmp_path), budget_on(t, tmp_path)  # a triggerer's client and a send's
+    poller.background = True
+    for _ in range(3):
+        poller.acquire()
+    assert poller.poll_view() == (7, 60.0, 10, False)  # polls alone: no send to leave slots to
+    t.now += 1
+    worker.acquire()
+    assert poller.poll_view().sends_active  # a send came: the poller leaves it a reserve again
+    t.now += 59.5
+    assert poller.poll_view().sends_active
+    t.now += 1
+    assert not poller.poll_view().sends_active  # a window without sends: every slot is the poller's
+
+
+def test_a_send_waiting_for_a_full_window_makes_polls_yield(tmp_path: Path) -> None:
+    t = FakeTime()
+    poller, worker = budget_on(t, tmp_path), budget_on(t, tmp_path)
+    poller.background = True
+    for _ in range(10):
+        poller.acquire()
+    assert poller.poll_view() == (0, 60.0, 10, False)
+    assert worker._try_take()[1] > 0  # no slot: the send waits, and says it wants one
+    assert poller.poll_view().sends_active

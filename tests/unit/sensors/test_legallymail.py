@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_legallymail.client.budget import PollView
 from airflow_provider_legallymail.models.legallymail import Email, SignatureRequest, Sms
 from airflow_provider_legallymail.sensors.legallymail import CertifiedEmailSensor, SignatureSensor, SmsSensor
 from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
@@ -77,7 +78,7 @@ class ScriptedHook:
         self.states = states
         self.calls = 0
         budget = SimpleNamespace(
-            enabled=True, window=60.0, free_slots=lambda: (100, 0.0), current_limit=lambda: 10, acquire=lambda: 0.0
+            enabled=True, window=60.0, poll_view=lambda: PollView(100, 0.0, 10, sends_active=True), acquire=lambda: 0.0
         )
         settings = SimpleNamespace(requests_per_minute=10, base_url="https://legallymail.com", sandbox_speed=1.0)
         self.conn = SimpleNamespace(budget=budget, settings=settings)
