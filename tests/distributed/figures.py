@@ -145,6 +145,7 @@ class Figures:
     elapsed_seconds: float = 0.0
     held: list[tuple[float, float]] = field(default_factory=list)
     held_windows: list[tuple[int, int]] = field(default_factory=list)  # (seconds from the first request, accepted)
+    throttled: list[str] = field(default_factory=list)  # each 429: "<seconds from the first request>s <method> <path>"
 
     # -- from the sandbox ----------------------------------------------------------------------------
     def read_sends(self, sends: Mapping[tuple[str, str], list[float]]) -> None:
@@ -156,6 +157,10 @@ class Figures:
         entries = api_requests(log)
         self.total_requests = len(entries)
         self.rate_limited = sum(1 for e in entries if e["status"] == 429)
+        first = epoch(entries[0]["time"]) if entries else 0.0
+        self.throttled = [
+            f"{epoch(e['time']) - first:.0f}s {e['method']} {e['path']}" for e in entries if e["status"] == 429
+        ]
 
     def read_budget(
         self,
@@ -248,6 +253,7 @@ class Figures:
         )
         windows = " ".join(f"{at}s:{n}" for at, n in self.held_windows) or "none"
         rows.append(("held windows (start: requests accepted)", windows, f"limit {self.limit}", True))
+        rows.append(("429s (when: request)", ", ".join(self.throttled) or "none", "-", True))
         rows.append(("signature POSTs in flight at worker kill", str(self.in_flight_at_kill), "~8", True))
         rows.append(("workload run time", f"{self.elapsed_seconds:.0f} s", "-", True))
         return rows

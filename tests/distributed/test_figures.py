@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.distributed.figures import Attempt, Try, held_intervals
+from tests.distributed.figures import Attempt, Figures, Try, held_intervals
 
 UNIT = ("signature", "c1.pdf")
 
@@ -28,3 +28,19 @@ def test_a_retry_waiting_for_a_lost_send_to_settle_is_not_held_back_by_the_budge
 def test_an_attempt_after_its_unit_reached_the_api_holds_nothing() -> None:
     tries = [Try(UNIT, start=100.0, end=300.0, host="worker-b", number=2)]
     assert held_intervals(tries, [Attempt(UNIT, try_number=2, at=250.0)], {UNIT: 200.0}, {}) == []
+
+
+def test_the_429s_are_counted_and_listed_with_when_and_what() -> None:
+    def entry(api: str, method: str, path: str, status: int, second: int) -> dict[str, object]:
+        return {"api": api, "method": method, "path": path, "status": status, "time": f"2026-12-07T04:00:{second:02}Z"}
+
+    log = [
+        entry("legallymail", "POST", "/api/sms/send", 200, 0),
+        entry("legallymail", "GET", "/api/emails", 429, 12),
+        entry("legitmailer", "POST", "/api/send", 429, 13),
+        entry("legallymail", "POST", "/_sandbox/speed", 200, 14),
+    ]
+    figures = Figures(limit=10, window=15.0)
+    figures.read_requests(log)
+    assert (figures.total_requests, figures.rate_limited) == (2, 1)  # the rate-limited API's requests only
+    assert figures.throttled == ["12s GET /api/emails"]
