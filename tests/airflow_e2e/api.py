@@ -39,14 +39,20 @@ class AirflowApi:
         return response.json() if response.content else None
 
     def wait(self, what: str, probe: Callable[[], T | None], timeout: float) -> T:
-        """Call ``probe`` until it returns something other than None."""
+        """Call ``probe`` until it returns something other than None. A probe the api-server did not answer in
+        time (a loaded machine) counts as "not yet", until the deadline."""
         deadline = time.monotonic() + timeout
+        unanswered: Exception | None = None
         while True:
-            found = probe()
+            try:
+                found = probe()
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                found, unanswered = None, exc
             if found is not None:
                 return found
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{what}: not reached within {timeout:g}s")
+                last = f" (last probe unanswered: {unanswered})" if unanswered else ""
+                raise TimeoutError(f"{what}: not reached within {timeout:g}s{last}")
             time.sleep(self.poll_seconds)
 
     # -- DAGs and runs -------------------------------------------------------------------------------
