@@ -34,6 +34,7 @@ with DAG(
     doc_md=__doc__,
     tags=["legitmailer", "example"],
 ) as dag:
+    # [START contact_sync_csv]
     plan_sync = ContactSyncOperator(
         task_id="plan_sync",
         contact_list="customers",
@@ -48,3 +49,4 @@ with DAG(
         mode="mirror",
     )
     plan_sync >> sync_customers
+    # [END contact_sync_csv]

@@ -33,6 +33,7 @@ with DAG(
     doc_md=__doc__,
     tags=["legitmailer", "example"],
 ) as dag:
+    # [START template_batch_csv]
     check_reminders = TemplateBatchOperator(
         task_id="check_reminders",
         template="contract-reminder",
@@ -46,3 +47,4 @@ with DAG(
         batch_size=50,
     )
     check_reminders >> send_reminders
+    # [END template_batch_csv]
