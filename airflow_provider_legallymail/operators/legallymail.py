@@ -209,7 +209,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
         once each), so that no recipient can see another's address (default False: one email to several).
     :param log_addresses: name recipients in full in the task log (default False: counts, ids and masked
         forms such as ``a***@example.com``; see ``address_logging``). The same on every operator.
-    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the README's retry table.
+    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the docs page "Exactly once" (exactly-once).
     :param ledger_path: where attempts are recorded across tries (default ``[legallymail] ledger_path``).
     :param legallymail_conn_id: the LegallyMail connection.
     """
