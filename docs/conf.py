@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from pathlib import Path
 from typing import TypedDict, is_typeddict
@@ -49,12 +50,30 @@ def _public_bases(app: object, name: str, obj: object, options: object, bases: l
 def _private_base_params(app: object, what: str, name: str, obj: object, options: object, lines: list[str]) -> None:
     if what != "class" or not isinstance(obj, type):
         return
+    documented = {match.group(1) for match in map(_PARAM.match, lines) if match}
     for base in obj.__mro__[1:]:
         if base.__name__.startswith("_") and base.__module__.startswith("airflow_provider_legallymail"):
-            doc = inspect.cleandoc(base.__doc__ or "").splitlines()
-            first = next((i for i, line in enumerate(doc) if line.startswith(":param")), None)
-            if first is not None:
-                lines.extend(["", *doc[first:]])
+            for param, block in _param_blocks(inspect.cleandoc(base.__doc__ or "").splitlines()):
+                if param not in documented:
+                    documented.add(param)
+                    lines.extend(["", *block] if lines and lines[-1] and not _PARAM.match(lines[-1]) else block)
+
+
+_PARAM = re.compile(r":param (\w+):")
+
+
+def _param_blocks(doc: list[str]) -> list[tuple[str, list[str]]]:
+    """Each ``:param name:`` of a docstring with its continuation lines."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in doc:
+        match = _PARAM.match(line)
+        if match:
+            blocks.append((match.group(1), [line]))
+        elif blocks and line.startswith(" "):
+            blocks[-1][1].append(line)
+        elif blocks and line.strip():
+            break
+    return blocks
 
 
 def setup(app: object) -> None:
