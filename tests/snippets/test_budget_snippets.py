@@ -73,6 +73,7 @@ def test_one_host_waits_for_the_window_instead_of_meeting_a_429(
     assert states(dag_run) == {"rent_increase_notices": ("success", 1)}
     assert len(sandbox.certified_sent()) == SENDS
     assert len(xcom(dag_run, "rent_increase_notices")["sends"]) == SENDS
+    assert len(sandbox.received(api="legallymail")) == SENDS  # its only requests: one POST per email
     assert rate_limited(sandbox) == []
     assert budget_waits, "the budget held back the requests beyond 10 in the window"
 

@@ -89,6 +89,8 @@ def test_a_send_that_failed_before_commit_is_sent_by_the_next_try(live: SandboxS
     live.fault("legallymail", "POST", "/api/send", status=500, count=1)
     dag_run = run(load_snippet("exactly_once_retries", NO_DELAY))
     assert states(dag_run)["certified_notice"] == ("success", 2)
+    assert live.received(api="legallymail", method="GET", path="/api/emails")  # try 2 looked it up first
+    assert len(posts(live, "/api/send")) == 2
     (email,) = LegallyMailHook().list_emails()
     assert xcom(dag_run, "certified_notice")["parent_tracking_ids"] == [email.tracking_id]
     assert xcom(dag_run, "certified_notice")["sends"][0]["adopted"] is False
