@@ -51,7 +51,23 @@ def _failed(recipient: dict[str, Any]) -> bool:
 
 
 class _LegallyMailSendOperator(BaseOperator):
-    """Shared by the three operators: hook, ledger, the exactly-once loop, XCom and links."""
+    """Shared by the three operators: hook, ledger, the exactly-once loop, XCom and links.
+
+    :param wait_for: wait in the same task, deferred in the triggerer, after sending: ``"read"`` or
+        ``"delivered"`` (certified email), ``"signed"`` (signature request), ``"delivered"`` (SMS), or
+        ``"settled"`` (each party reached the target or failed). Default None: return once sent. The
+        return value then holds the wait's outcome under ``"wait"``; a retry adopts the send and waits
+        again until the same deadline.
+    :param wait_recipients: the parties to wait for: ``"all"`` (default), ``"any"``, or a list of addresses.
+    :param wait_timeout: seconds (or a timedelta) the wait may last (default: 7 days for an email, 8 for a
+        signature request, whose expiry after a week fails the wait first, 1 for an SMS).
+    :param wait_settle_on: with ``wait_for="settled"``: the success that settles a party (as the sensors'
+        ``settle_on``).
+    :param wait_max_failures: with ``wait_for="settled"``: at most this many parties may fail.
+    :param wait_min_reached: with ``wait_for="settled"``: at least this share (0..1) must reach the target.
+    :param log_addresses: name recipients in full in the task log (default False: counts, ids and masked
+        forms such as ``a***@example.com``; see ``address_logging``).
+    """
 
     kind: str = ""
 
@@ -207,9 +223,7 @@ class SendCertifiedEmailOperator(_LegallyMailSendOperator):
     :param split_recipients: send in batches of ``max_recipients`` (default True).
     :param one_email_per_recipient: send each recipient a certified email of its own (one send each, exactly
         once each), so that no recipient can see another's address (default False: one email to several).
-    :param log_addresses: name recipients in full in the task log (default False: counts, ids and masked
-        forms such as ``a***@example.com``; see ``address_logging``). The same on every operator.
-    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the README's retry table.
+    :param on_retry: ``adopt`` (default), ``resend`` or ``fail``: see the docs page "Exactly once" (exactly-once).
     :param ledger_path: where attempts are recorded across tries (default ``[legallymail] ledger_path``).
     :param legallymail_conn_id: the LegallyMail connection.
     """

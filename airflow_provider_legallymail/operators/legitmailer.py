@@ -38,7 +38,10 @@ MODES = ("upsert", "mirror")
 
 
 class _LegitmailerOperator(BaseOperator):
-    """The Legitmailer connection and its hook."""
+    """The Legitmailer connection and its hook.
+
+    :param legitmailer_conn_id: the Legitmailer connection (default ``legitmailer_default``).
+    """
 
     def __init__(self, *, legitmailer_conn_id: str = "legitmailer_default", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -261,6 +264,19 @@ class LegitmailerSendEmailOperator(_LegitmailerOperator):
     a queued email. With ``wait_until_sent`` the task lasts until the send time, and cancels the queued
     email if it is killed before then.
 
+    :param to_address: the recipient (or ``email``, the same; not both).
+    :param from_address: the sender (plain emails).
+    :param subject: the subject (plain emails).
+    :param body: the body (plain emails).
+    :param content_type: the body's type (default ``text/html``).
+    :param template: a Legitmailer template's name (template emails).
+    :param email: the recipient of a template email (or ``to_address``).
+    :param token_map: the template's tokens, a mapping (or an XCom value).
+    :param delay: queue the email for this long (a ``timedelta`` or seconds).
+    :param send_at: queue the email until this datetime (naive means UTC; past means now).
+    :param validate: check the recipient address with Legitmailer before sending (default False).
+    :param wait_until_sent: with ``delay`` / ``send_at``: the task lasts until the send time and cancels the
+        queued email if it is killed before then (default False).
     :param on_retry: ``adopt`` (default), ``resend`` or ``fail``.
     :param ledger_path: where the attempt is recorded across tries.
     :param poke_interval: seconds between checks of the clock while waiting.

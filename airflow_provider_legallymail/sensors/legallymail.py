@@ -66,7 +66,19 @@ def defer_wait(task: BaseOperator, spec: WaitSpec, conn_id: str, *, carry: Any =
 
 
 class _LegallyMailSensor(BaseSensorOperator):
-    """Shared by the three sensors: resolving the wait, poking, deferring and finishing."""
+    """Shared by the three sensors: resolving the wait, poking, deferring and finishing.
+
+    :param settle_on: with ``target="settled"``: the success that settles a party (default: the kind's own).
+    :param max_failures: with ``target="settled"``: at most this many parties may fail (default: any number).
+    :param min_reached: with ``target="settled"``: at least this share (0..1) must reach ``settle_on``.
+    :param deferrable: wait in the triggerer (default); False: poke from a worker (``mode``).
+    :param mode: with ``deferrable=False``: ``"reschedule"`` (default; frees the worker slot between pokes)
+        or ``"poke"``.
+    :param timeout: seconds (or a timedelta) from the first try's start; then skip (``soft_fail``) or fail.
+    :param log_addresses: name parties in full in the task log and in a failure's message (default False).
+    :param ledger_path: where the deadline is kept across tries (default ``[legallymail] ledger_path``).
+    :param legallymail_conn_id: the LegallyMail connection.
+    """
 
     kind = ""
     id_field = ""
