@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,41 @@ def test_each_watcher_announces_only_its_statuses_and_one_consumer_handles_them_
             f"legallymail_sms_failed: sms {failed_sms} failed",
         ]
     )
+
+
+def test_the_wait_trigger_fires_one_event_per_wait_reached_failed_timeout_or_error(
+    sped_up: SandboxServer, lm_hook: LegallyMailHook
+) -> None:
+    from airflow_provider_legallymail.triggers.legallymail import LegallyMailWaitTrigger
+    from airflow_provider_legallymail.waiting.wait import wait_spec
+
+    def fire(uuid: str, seconds: float) -> dict[str, Any]:
+        """The one event of a wait on ``uuid``, from the trigger a triggerer rebuilds from its kwargs."""
+        spec = wait_spec("sms", uuid, "delivered", deadline=time.time() + seconds)
+        trigger = rebuilt(LegallyMailWaitTrigger(spec.to_json(), carry={"sent": uuid}))
+
+        async def events() -> list[dict[str, Any]]:
+            return [event.payload async for event in trigger.run()]
+
+        (event,) = asyncio.run(events())
+        return event
+
+    delivered = lm_hook.send_sms("+34600000001", "x").uuid
+    reached = fire(delivered, 120)
+    assert reached["status"] == "reached" and reached["carry"] == {"sent": delivered}
+    assert reached["result"]["outcome"] == "reached" and reached["result"]["reached"] == ["+34600000001"]
+    failed = fire(lm_hook.send_sms("+34600000999", "x").uuid, 120)
+    assert (failed["status"], failed["who"], failed["result"]["outcome"]) == ("failed", "+34600000999", "failed")
+    assert failed["reason"]
+    unknown = fire("0b0e5a4e-0000-4000-8000-000000000000", 120)
+    assert unknown["status"] == "error" and unknown["message"]
+    sped_up.set_speed(0)  # nothing is delivered any more: the deadline comes first
+    timeout = fire(lm_hook.send_sms("+34600000002", "x").uuid, 1)
+    assert timeout["status"] == "timeout" and timeout["result"]["pending"] == ["+34600000002"]
+
+
+def test_an_unknown_status_fails_when_the_dag_is_parsed_naming_the_field() -> None:
+    from airflow_provider_legallymail.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="statuses: 'undelivered' is not one of delivered, failed"):
+        load_snippet("trigger_event_watchers", {'statuses=["failed"]': 'statuses=["undelivered"]'})

@@ -70,3 +70,24 @@ def test_a_failed_task_pages_by_sms_once_per_failed_try(sandbox: SandboxServer) 
     assert len(sent(sandbox, "/api/sms/send")) == 1
     notifier(firing(dag, dag_run, "reconcile", try_number=2))  # another try's failure is another event
     assert len(sent(sandbox, "/api/sms/send")) == 2
+
+
+def test_a_message_too_long_is_refused_before_any_request_and_the_task_state_stays_failed(
+    sandbox: SandboxServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    long = "{{ dag.dag_id }}: " + "x" * 300
+    dag = load_snippet(
+        "notifier_sms",
+        {
+            'bank_total: str = "100.00"': 'bank_total: str = "99.00"',
+            'message="{{ dag.dag_id }}: {{ ti.task_id }} failed for {{ ds }} (try {{ ti.try_number }}).",': (
+                f'message="{long}",'
+            ),
+        },
+    )
+    dag_run = run(dag)
+    assert states(dag_run) == {"reconcile": ("failed", 1)}
+    assert sent(sandbox, "/api/sms/send") == []
+    captured = capfd.readouterr()
+    rendered = len("payments_reconciliation: ") + 300
+    assert f"message: {rendered} characters; at most 300 allowed" in captured.out + captured.err  # logged by Airflow

@@ -101,6 +101,7 @@ def test_the_sms_sensor_reaches_delivered_deferred_and_in_reschedule_mode(sandbo
     for task_id in ("delivered", "delivered_without_triggerer"):
         (recipient,) = xcom(dag_run, task_id)["recipients"]
         assert recipient["status"] == "delivered" and recipient["certificates"], task_id
+        assert recipient["who"] == "+34600000001" and recipient["outcome"] == "reached", task_id
     assert len(sandbox.received(api="legallymail", method="POST", path="/api/sms/send")) == 1
 
 
@@ -110,3 +111,13 @@ def test_a_failed_sms_fails_both_sensors_at_the_first_try_despite_retries(sandbo
     assert result["delivered"] == result["delivered_without_triggerer"] == ("failed", 1)
     assert xcom(dag_run, "delivered", key="legallymail_outcome")["failed"]["status"] == "failed"
     assert len(sandbox.received(api="legallymail", method="POST", path="/api/sms/send")) == 1
+
+
+def test_a_bad_tolerance_fails_when_the_dag_is_parsed_naming_the_field_and_the_limit(sandbox: SandboxServer) -> None:
+    from airflow_provider_legallymail.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="max_failures: -1 is below the limit 0"):
+        load_snippet("sensor_settled", {"max_failures=1,": "max_failures=-1,"})
+    with pytest.raises(ValidationError, match=r"min_reached: 80 is outside 0\.\.1"):
+        load_snippet("sensor_settled", {"min_reached=0.8,": "min_reached=80,"})
+    assert sandbox.received(api="legallymail") == []  # nothing was asked of the API
