@@ -101,9 +101,11 @@ with DAG(
             for row in rows
         ]
 
+    # [START waiting_resend_on_expiry]
     request_signatures = SignatureRequestOperator.partial(
         task_id="request_signature", language="en", wait_for="signed", resend_on_expiry=1
     ).expand_kwargs(contracts_to_sign())
+    # [END waiting_resend_on_expiry]
 
     @task
     def record_requests(sent: Any) -> int:

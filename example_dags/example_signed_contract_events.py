@@ -36,6 +36,7 @@ from airflow_provider_legallymail.triggers.legallymail import SignatureEventTrig
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
 EVIDENCE_DIR = str(AIRFLOW_HOME / "legallymail-evidence")
+# [START events_example_watcher]
 SIGNED = Asset(
     "legallymail://signatures/signed",
     watchers=[
@@ -45,6 +46,7 @@ SIGNED = Asset(
         )
     ],
 )
+# [END events_example_watcher]
 
 with DAG(
     dag_id="example_signed_contract_events",
@@ -55,7 +57,7 @@ with DAG(
     doc_md=__doc__,
     tags=["legallymail", "example"],
 ) as dag:
-
+    # [START events_example_consumer]
     @task
     def signed_contracts(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
         """The payload of each signature event in this run, once each (keyed by ``event_id``)."""
@@ -66,6 +68,8 @@ with DAG(
                 if body.get("kind") == "signature" and body.get("id"):
                     payloads.setdefault(body.get("event_id") or body["id"], body)
         return list(payloads.values())
+
+    # [END events_example_consumer]
 
     contracts = signed_contracts()
     archives = ArchiveEvidenceOperator.partial(

@@ -41,7 +41,7 @@ with DAG(
     doc_md=__doc__,
     tags=["legallymail", "example"],
 ) as dag:
-
+    # [START notifier_sms_example]
     @task(
         on_failure_callback=LegallyMailSmsNotifier(
             phone=ON_CALL_PHONE,
@@ -63,7 +63,10 @@ with DAG(
             total += amount
         return {"count": len(rows), "total_eur": f"{total:.2f}"}
 
+    # [END notifier_sms_example]
+
     loaded = load_payments()
+    # [START waiting_sms_wait_for]
     notify_treasury = SmsOperator(
         task_id="notify_treasury",
         phone=TREASURY_PHONE,
@@ -74,4 +77,5 @@ with DAG(
         wait_for="delivered",
         wait_timeout=timedelta(hours=1),
     )
+    # [END waiting_sms_wait_for]
     loaded >> notify_treasury
