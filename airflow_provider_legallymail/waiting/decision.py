@@ -106,12 +106,18 @@ def party_outcome(
     return _signer_outcome(observation, SignatureStatus.parse(status), now)
 
 
+SIGNED_BUT_DECLINED = "signed, but another signer declined the request: it will never be signed"
+CANNOT_SIGN = "cannot sign any more: another signer declined the request"
+BY_ANOTHER = frozenset({SIGNED_BUT_DECLINED, CANNOT_SIGN})
+"""Failures a party did not cause: another signer's decline ended the request. A failure names the decliner first."""
+
+
 def _signer_outcome(observation: Observation, signer: SignatureStatus, now: float) -> Outcome | None:
     request = SignatureStatus.parse(observation["status"])
     declined = "declined"
     if signer.is_success and request.is_failure:
         if any(SignatureStatus.parse(p["status"]) is SignatureStatus.DECLINED for p in observation["parties"]):
-            return declined, "signed, but another signer declined the request: it will never be signed"
+            return declined, SIGNED_BUT_DECLINED
         reason = f"is reported signed, but the request is {request.value}: a contradiction, no proof of a signature"
         return request.value, reason
     if signer.is_success:
@@ -124,7 +130,7 @@ def _signer_outcome(observation: Observation, signer: SignatureStatus, now: floa
         at = observation.get("declined_at")
         return declined, "declined to sign" + (f" at {at}" if at else "")
     if request is SignatureStatus.DECLINED:
-        return declined, "cannot sign any more: another signer declined the request"
+        return declined, CANNOT_SIGN
     if expired:
         when = observation.get("expires_at_text")
         return "expired", "did not sign before the request expired" + (f" at {when}" if when else "")
@@ -143,8 +149,10 @@ class Tally:
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:
-        """``(who, reason, status)`` of each failed party."""
-        return [(who, o[1], o[0]) for who, o in self.outcomes.items() if o is not None and o[0] != REACHED]
+        """``(who, reason, status)`` of each failed party; those who failed by their own outcome (a signer who
+        declined) before those another party's outcome failed (the other signers of a declined request)."""
+        failed = [(who, o[1], o[0]) for who, o in self.outcomes.items() if o is not None and o[0] != REACHED]
+        return sorted(failed, key=lambda failure: failure[1] in BY_ANOTHER)
 
     @property
     def reached(self) -> list[str]:

@@ -112,7 +112,15 @@ def test_signature_decisions() -> None:
     )
     assert decide(wait, {"u1": signature("signed", ("a@x.com", "signed"), ("b@x.com", "signed"))}, NOW) == Reached()
     declined = decide(wait, {"u1": signature("declined", ("a@x.com", "pending"), ("b@x.com", "declined"))}, NOW)
-    assert isinstance(declined, Failed) and declined.who == "a@x.com" and "another signer declined" in declined.reason
+    assert declined == Failed("b@x.com", "declined to sign", "declined")  # the decliner, not the one it stopped
+    signed_first = decide(wait, {"u1": signature("declined", ("a@x.com", "signed"), ("b@x.com", "declined"))}, NOW)
+    assert signed_first == Failed("b@x.com", "declined to sign", "declined")
+    theirs = decide(
+        spec("signed", ["a@x.com"], "signature", "u1"),
+        {"u1": signature("declined", ("a@x.com", "pending"), ("b@x.com", "declined"))},
+        NOW,
+    )
+    assert isinstance(theirs, Failed) and theirs.who == "a@x.com" and "another signer declined" in theirs.reason
     mine = decide(
         spec("signed", ["b@x.com"], "signature", "u1"), {"u1": signature("declined", ("b@x.com", "declined"))}, NOW
     )
