@@ -52,7 +52,7 @@ test-floor: | $(UV)
 test-airflow: install
 	$(RUN) pytest -q -m airflow_e2e tests/airflow_e2e
 
-# The multi-host proof (tests/distributed; README "Multi-host proof"): Postgres and Redis from the OS packages,
+# The multi-host proof (tests/distributed; docs/multi-host.md): Postgres and Redis from the OS packages,
 # installed if missing (as root, with apt; RUNLEVEL=1 keeps the packages from starting their own servers), and
 # the CeleryExecutor in .venv-dist (the `distributed` dependency group), apart from .venv.
 test-distributed: | $(UV)
@@ -89,7 +89,7 @@ bench: install
 	$(RUN) python bench/campaign.py
 
 # The hook tour against the sandbox, then every example DAG with `airflow dags test` on a throwaway Airflow
-# home in .demo/ (README: "Example DAGs"). Exits non-zero if any example DAG fails.
+# home in .demo/ (docs/examples.md). Exits non-zero if any example DAG fails.
 demo: install
 	AIRFLOW_HOME=$(CURDIR)/.demo/airflow $(RUN) python -m demo.tour
 	$(RUN) python -m demo.examples

@@ -1,7 +1,7 @@
 """``LegitmailerHook``: one method per Legitmailer endpoint (sends, templates, delayed sends, contacts).
 
 Python names are snake_case; the JSON on the wire keeps the API's camelCase. ``delay`` is in seconds
-(see the README: the docs say minutes, but their example sends 300 for "5 minutes").
+(see docs/api-choices.md: the docs say minutes, but their example sends 300 for "5 minutes").
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ SAMPLES_PATH = f"{CONTROL_PREFIX}/samples"
 SAMPLE_PDF_NAME = "contract.pdf"
 SAMPLE_PDF_PATH = f"{SAMPLES_PATH}/{SAMPLE_PDF_NAME}"
 
-# (where the tag goes, tag, what happens): the address tags the sandbox reads, as in the README's table.
+# (where the tag goes, tag, what happens): the address tags the sandbox reads, as in the table of docs/sandbox/index.md.
 OUTCOME_TAGS = (
     ("email recipient", "+fail", "refused at send time: failed in the send answer, not charged"),
     ("email recipient", "+bounce", "hard bounce at delivery: bounced, error_status Hard Bounce"),

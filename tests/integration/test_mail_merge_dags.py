@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.contracts import item_refs
 from legallymail_sandbox.server import SandboxServer
-from tests.dag_runs import load_dag, run, states, xcom
+from tests.dag_runs import load_dag, load_snippet, run, states, xcom
 from tests.integration import test_exactly_once_dags as exactly_once
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -172,17 +171,7 @@ def test_a_credit_shortfall_fails_before_the_first_send_without_retrying(
     assert live.received(api="legallymail", method="POST") == []
 
 
-README = Path(__file__).parents[2] / "README.md"
-
-
-def readme_contracts_dag() -> str:
-    section = README.read_text().split("### Campaigns from rows", 1)[1]
-    match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match is not None, "the README's campaign section shows its DAG in a python block"
-    return match.group(1)
-
-
-def test_the_readmes_contracts_from_a_table_dag_writes_every_uuid_back(
+def test_the_contracts_from_a_table_snippet_writes_every_uuid_back(
     live: SandboxServer, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "contracts.csv"
@@ -194,10 +183,8 @@ def test_the_readmes_contracts_from_a_table_dag_writes_every_uuid_back(
             pdf.write_bytes(live.sample_pdf())
             writer.writerow([f"K-{i}", str(pdf), f"Signer {i}", f"signer{i}@example.com"])
     written = tmp_path / "out" / "contracts-sent.csv"
-    source = readme_contracts_dag()
-    assert '"/data/contracts.csv"' in source and '"/data/contracts-sent.csv"' in source
-    source = source.replace("/data/contracts.csv", str(table)).replace("/data/contracts-sent.csv", str(written))
-    dag_run = run(load_dag("contracts_from_a_table", source))
+    replace = {"/data/contracts.csv": str(table), "/data/contracts-sent.csv": str(written)}
+    dag_run = run(load_snippet("mail_merge_contracts_table", replace))
     assert states(dag_run) == {"contracts": ("success", 1), "record": ("success", 1)}
     from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 

@@ -120,7 +120,7 @@ def _source_files(directory: str) -> set[str]:
     return {
         path.relative_to(REPO).as_posix()
         for path in (REPO / directory).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file() and not {"__pycache__", "_build"} & set(path.parts) and path.suffix != ".pyc"
     }
 
 
@@ -241,10 +241,10 @@ def test_sdist_carries_the_test_suite_the_docs_and_the_license(built: Built) -> 
         assert name in members, name
     # The suite runs from an unpacked sdist: the tests and what they import or run (the package, demo/, the
     # example DAGs with their CSV and HTML files).
-    for directory in ("tests", "demo", "example_dags", PACKAGE, "sandbox"):
+    for directory in ("tests", "demo", "example_dags", PACKAGE, "sandbox", "docs"):
         missing = _source_files(directory) - set(members)
         assert not missing, f"missing from the sdist: {sorted(missing)}"
-    leaked = [n for n in members if {".venv", ".tools", "__pycache__", ".git"} & set(PurePosixPath(n).parts)]
+    leaked = [n for n in members if {".venv", ".tools", "__pycache__", ".git", "_build"} & set(PurePosixPath(n).parts)]
     assert not leaked, leaked
     pkg_info = _metadata(_sdist_text(built, "PKG-INFO"))
     assert pkg_info["Version"] == VERSION

@@ -1,0 +1,26 @@
+"""Signature requests from a table of contracts, one per row, each uuid written back to a results file."""
+
+from __future__ import annotations
+
+# [START mail_merge_contracts_table]
+import pendulum
+from airflow.sdk import DAG, task
+
+from airflow_provider_legallymail.operators.mail_merge import SignatureRequestMergeOperator
+
+with DAG("contracts_from_a_table", schedule=None, start_date=pendulum.datetime(2025, 1, 1)) as dag:
+    contracts = SignatureRequestMergeOperator(
+        task_id="contracts",
+        rows="/data/contracts.csv",  # contract_id,document,signer_name,signer_email
+        key_column="contract_id",
+        results_path="/data/contracts-sent.csv",  # row,key,uuid,status,adopted
+        language="en",
+    )
+
+    @task
+    def record(sent: dict) -> None:
+        for contract_id, uuid in sent["by_key"].items():
+            print(f"contract {contract_id}: signature request {uuid}")
+
+    record(contracts.output)
+# [END mail_merge_contracts_table]
