@@ -3,6 +3,7 @@ the PDF's path are filled in, as a reader would."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,25 @@ def test_refusals_before_processing_are_sent_again_once_accepted(
     assert 1 in waits  # the 429's Retry-After was waited out
     (email,) = LegallyMailHook().list_emails()
     assert xcom(dag_run, "notice")["parent_tracking_ids"] == [email.tracking_id]
+
+
+def test_a_tampered_certificate_is_refused_and_the_retry_archives_it_intact(
+    sandbox: SandboxServer, connect: Connect, tmp_path: Path
+) -> None:
+    dag = load_snippet(
+        "recipe_fault_tampered",
+        {"http://127.0.0.1:8765/_sandbox": f"{sandbox.url}/_sandbox", "file:///path/to/evidence": f"file://{tmp_path}"},
+    )
+    dag_run = run(dag)
+    assert states(dag_run) == {
+        "notice": ("success", 1),
+        "deliver_then_tamper_with_the_next_download": ("success", 1),
+        "archive": ("success", 2),  # try 1 failed on the hash; nothing was kept under the file's name
+    }
+    (email,) = LegallyMailHook().list_emails()
+    (certificate,) = (tmp_path / "email" / email.tracking_id).glob("certificate-*-delivered.pdf")
+    downloads = sandbox.received(api="legallymail", method="GET", path="/emails/download-certificate")
+    assert [d["fault"] is not None for d in downloads] == [True, False]
+    detail = LegallyMailHook().get_email(email.tracking_id)
+    published = {c.file_hash for c in [*detail.certificates, *(c for r in detail.recipients for c in r.certificates)]}
+    assert hashlib.sha256(certificate.read_bytes()).hexdigest() in published

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -11,23 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.dag_runs import SNIPPETS
+from tests.dag_runs import SNIPPETS, load_snippet
 
 
-def test_a_program_runs_the_sandbox_on_a_free_port_and_reads_what_went_out(
+def test_a_program_runs_the_sandbox_on_a_free_port_and_calls_a_task_with_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("AIRFLOW_CONN_LEGALLYMAIL_DEFAULT", "AIRFLOW_CONN_LEGITMAILER_DEFAULT"):
         monkeypatch.setenv(name, "")  # restored after the test: the snippet sets both
-    spec = importlib.util.spec_from_file_location("sandbox_server_snippet", SNIPPETS / "sandbox_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main()  # asserts the email is read after advance(30) and was posted once
+    dag = load_snippet("sandbox_server")
+    assert list(dag.task_dict) == ["notice_status"]
+    sys.modules["snippet_sandbox_server"].main()  # asserts the email is read after advance(30), posted once
     assert capsys.readouterr().out == "Notice\n"
 
 
 def test_a_suite_of_ones_own_uses_the_plugin_as_the_page_shows(tmp_path: Path) -> None:
+    assert list(load_snippet("sandbox_pytest_plugin").task_dict) == ["readers"]
     shutil.copy(SNIPPETS / "sandbox_pytest_plugin.py", tmp_path / "test_contracts.py")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "AIRFLOW_CONN_"))}
     result = subprocess.run(
