@@ -19,15 +19,16 @@ from tests.integration.conftest import Connect
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
 
-def recipe(name: str, sandbox: SandboxServer, pdf: Path | None = None) -> Any:
+def filled_in(sandbox: SandboxServer, pdf: Path | None = None) -> dict[str, str]:
+    """What a reader fills in: the sandbox's control address and, for a signature, the PDF's path."""
     replace = {"http://127.0.0.1:8765/_sandbox": f"{sandbox.url}/_sandbox"}
     if pdf is not None:
         replace["/path/to/contract.pdf"] = str(pdf)
-    return load_snippet(name, replace)
+    return replace
 
 
 def test_sign_a_signature_request_from_a_task(sandbox: SandboxServer, connect: Connect, pdf: Path) -> None:
-    dag_run = run(recipe("recipe_sign", sandbox, pdf))
+    dag_run = run(load_snippet("recipe_sign", filled_in(sandbox, pdf)))
     assert states(dag_run) == {
         "request_signature": ("success", 1),
         "sign_in_the_sandbox": ("success", 1),
@@ -41,7 +42,7 @@ def test_sign_a_signature_request_from_a_task(sandbox: SandboxServer, connect: C
 
 
 def test_a_declined_request_fails_the_wait_without_retries(sandbox: SandboxServer, connect: Connect, pdf: Path) -> None:
-    dag_run = run(recipe("recipe_decline", sandbox, pdf))
+    dag_run = run(load_snippet("recipe_decline", filled_in(sandbox, pdf)))
     assert states(dag_run) == {
         "request_signature": ("success", 1),
         "decline_in_the_sandbox": ("success", 1),
@@ -53,7 +54,7 @@ def test_a_declined_request_fails_the_wait_without_retries(sandbox: SandboxServe
 
 
 def test_a_bounce_fails_the_wait_for_delivery_and_names_the_recipient(sandbox: SandboxServer, connect: Connect) -> None:
-    dag_run = run(recipe("recipe_bounce", sandbox))
+    dag_run = run(load_snippet("recipe_bounce", filled_in(sandbox)))
     assert states(dag_run) == {
         "notice": ("success", 1),
         "let_ten_seconds_pass": ("success", 1),
@@ -69,7 +70,7 @@ def test_a_bounce_fails_the_wait_for_delivery_and_names_the_recipient(sandbox: S
 
 
 def test_an_unsigned_request_expires_after_a_week(sandbox: SandboxServer, connect: Connect, pdf: Path) -> None:
-    dag_run = run(recipe("recipe_expire", sandbox, pdf))
+    dag_run = run(load_snippet("recipe_expire", filled_in(sandbox, pdf)))
     assert states(dag_run) == {
         "request_signature": ("success", 1),
         "let_a_week_pass": ("success", 1),
@@ -102,7 +103,7 @@ def test_a_lost_answer_is_adopted_not_sent_again(
     live_server: SandboxServer, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
     server = live(live_server, monkeypatch)
-    dag_run = run(recipe("recipe_fault_lost_answer", server))
+    dag_run = run(load_snippet("recipe_fault_lost_answer", filled_in(server)))
     assert states(dag_run) == {"lose_the_next_send_answer": ("success", 1), "notice": ("success", 1)}
     assert [(r["status"], r["dropped"]) for r in sends(server)] == [(200, True)]  # committed, answer lost
     (email,) = LegallyMailHook().list_emails()
@@ -116,7 +117,7 @@ def test_a_slow_answer_is_adopted_after_the_settle_time(
     live_server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = live(live_server, monkeypatch, timeout=1, settle_seconds=2)  # real waits: about 3 s
-    dag_run = run(recipe("recipe_fault_slow_answer", server))
+    dag_run = run(load_snippet("recipe_fault_slow_answer", filled_in(server)))
     assert states(dag_run) == {"slow_down_the_next_send": ("success", 1), "notice": ("success", 1)}
     assert len(sends(server)) == 1
     (email,) = LegallyMailHook().list_emails()
@@ -127,7 +128,7 @@ def test_a_slow_answer_is_adopted_after_the_settle_time(
 def test_refusals_before_processing_are_sent_again_once_accepted(
     sandbox: SandboxServer, connect: Connect, waits: list[float]
 ) -> None:
-    dag_run = run(recipe("recipe_fault_refused", sandbox))
+    dag_run = run(load_snippet("recipe_fault_refused", filled_in(sandbox)))
     assert states(dag_run) == {"refuse_the_next_sends": ("success", 1), "notice": ("success", 1)}
     assert [r["status"] for r in sends(sandbox)] == [503, 503, 429, 200]
     assert 1 in waits  # the 429's Retry-After was waited out
