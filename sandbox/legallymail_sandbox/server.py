@@ -91,7 +91,7 @@ class SandboxServer:
             try:
                 if self._session.get(f"{self.url}{CONTROL_PREFIX}/clock", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer on a busy host
                 pass
             time.sleep(0.02)
         self.stop()
