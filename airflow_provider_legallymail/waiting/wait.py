@@ -149,6 +149,9 @@ def _tolerance(
     )
 
 
+ITEM_NAMES = {"email": "a certified email", "signature": "a signature request", "sms": "a certified SMS"}
+"""How a message names each kind of item."""
+
 SENDER_FIELDS = {"target": "wait_for", "selection": "wait_recipients", "prefix": "wait_"}
 """What a sending operator calls a wait's target, selection and tolerance (``wait_max_failures``...)."""
 
@@ -160,7 +163,7 @@ def check_wait_arguments(
     ``wait_min_reached`` of a sending operator, checked at parse time."""
     targets = KINDS[kind].wait_targets
     if target not in targets:
-        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(targets)} for a {kind}")
+        raise validation.fail("wait_for", f"{target!r} is not one of {', '.join(targets)} for {ITEM_NAMES[kind]}")
     _tolerance(kind, target, selection, settle, SENDER_FIELDS)
     if KINDS[kind].selectable:
         parse_selection(kind, selection, "wait_recipients")

@@ -26,7 +26,7 @@ def test_a_bad_wait_argument_fails_when_the_file_is_parsed() -> None:
     with pytest.raises(ValidationError) as raised:
         load_snippet("errors_parse_time")
     assert raised.value.field == "wait_for" and raised.value.status_code is None
-    assert str(raised.value).startswith("wait_for: 'signed' is not one of delivered, read, settled")
+    assert str(raised.value) == "wait_for: 'signed' is not one of delivered, read, settled for a certified email"
 
 
 def test_a_caught_not_found_keeps_the_status_and_the_apis_message_and_an_uncaught_one_is_not_retried(
