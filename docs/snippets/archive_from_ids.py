@@ -8,7 +8,7 @@ from airflow.sdk import DAG, Asset, ObjectStoragePath
 
 from airflow_provider_legallymail.operators.evidence import ArchiveEvidenceOperator
 
-signed_contracts = Asset("legallymail://signature/contracts")
+signed_contracts = Asset("legallymail://evidence/contracts")
 
 with DAG(
     "archive_contracts_on_demand",

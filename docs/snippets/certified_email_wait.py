@@ -23,7 +23,7 @@ with DAG("certified_notice_and_wait", schedule=None, start_date=pendulum.datetim
     )
 
     @task
-    def record_reading(sent: dict[str, Any]) -> list[str]:
+    def record_reading(sent: Any) -> list[str]:
         """Who read it: the send summary carries the wait's outcome under "wait"."""
         return sorted(sent["wait"]["reached"])
 

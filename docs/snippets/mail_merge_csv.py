@@ -26,7 +26,7 @@ with DAG(
     )
 
     @task
-    def record(sent: dict[str, Any]) -> int:
+    def record(sent: Any) -> int:
         for customer_id, tracking_id in sent["by_key"].items():
             print(f"customer {customer_id}: certified email {tracking_id}")
         return int(sent["sent"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pendulum
 from airflow.sdk import DAG
 
@@ -9,7 +11,7 @@ from airflow_provider_legallymail.operators.mail_merge import CertifiedMailMerge
 
 with DAG("checked_campaign", schedule=None, start_date=pendulum.datetime(2026, 1, 1)) as dag:
     # [START mail_merge_dry_run]
-    campaign = {
+    campaign: dict[str, Any] = {
         "rows": "/path/to/customers.csv",
         "key_column": "customer_id",
         "subject": "Your annual statement, {{ name }}",

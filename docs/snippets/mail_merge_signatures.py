@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 # [START mail_merge_signatures]
+from typing import Any
+
 import pendulum
 from airflow.sdk import DAG, task
 
@@ -18,7 +20,7 @@ with DAG("contracts_from_a_table", schedule=None, start_date=pendulum.datetime(2
     )
 
     @task
-    def record(sent: dict) -> None:
+    def record(sent: Any) -> None:
         for contract_id, uuid in sent["by_key"].items():
             print(f"contract {contract_id}: signature request {uuid}")
 

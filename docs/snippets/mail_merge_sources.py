@@ -9,7 +9,10 @@ from airflow.sdk import DAG, ObjectStoragePath, task
 
 from airflow_provider_legallymail.operators.mail_merge import CertifiedMailMergeOperator
 
-NOTICE = {"subject": "Renewal notice for {{ name }}", "html": "<p>Dear {{ name }}, your policy renews soon.</p>"}
+NOTICE: dict[str, Any] = {
+    "subject": "Renewal notice for {{ name }}",
+    "html": "<p>Dear {{ name }}, your policy renews soon.</p>",
+}
 
 with DAG("renewal_notices", schedule=None, start_date=pendulum.datetime(2026, 1, 1)) as dag:
     # [START mail_merge_from_xcom]

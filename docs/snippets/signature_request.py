@@ -27,10 +27,10 @@ with DAG(
     )
 
     @task
-    def file_contract(signed: dict[str, Any]) -> str:
+    def file_contract(signed: Any) -> str:
         """The uuid of the request that was signed (the last one, after a re-send)."""
         assert signed["wait"]["outcome"] == "reached"
-        return signed["uuid"]
+        return str(signed["uuid"])
 
     file_contract(sign.output)
 # [END signature_request]

@@ -15,6 +15,7 @@ from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from legallymail_sandbox.server import SandboxServer
 from tests.dag_runs import load_snippet, run, states, xcom
 from tests.integration.test_exactly_once_dags import live, live_server
+from tests.snippets.test_operators_legallymail import logged
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 __all__ = ["live", "live_server"]
@@ -25,7 +26,7 @@ CUSTOMERS = [
 ]
 
 
-def write_customers(folder: Path, rows: list[tuple[str, ...]] = CUSTOMERS) -> Path:
+def write_customers(folder: Path, rows: list[tuple[str, str, str, str]] = CUSTOMERS) -> Path:
     """customers.csv; the first customer's row has a PDF attachment of its own."""
     path = folder / "customers.csv"
     attachment = folder / "statement-C001.pdf"
@@ -36,11 +37,6 @@ def write_customers(folder: Path, rows: list[tuple[str, ...]] = CUSTOMERS) -> Pa
         for number, row in enumerate(rows):
             writer.writerow([*row, str(attachment) if number == 0 else ""])
     return path
-
-
-def logged(capfd: pytest.CaptureFixture[str]) -> str:
-    captured = capfd.readouterr()
-    return captured.out + captured.err
 
 
 def test_each_row_gets_its_own_rendered_email_and_the_results_csv(
@@ -69,12 +65,16 @@ def test_each_row_gets_its_own_rendered_email_and_the_results_csv(
         (str(n + 1), key, summary["by_key"][key]) for n, key in enumerate(["C001", "C002", "C003"])
     ]
     assert "email" not in lines[0]  # addresses are not written
-    assert f"customer C002: certified email {summary['by_key']['C002']}" in logged(capfd)
+    log = logged(capfd)
+    assert f"customer C002: certified email {summary['by_key']['C002']}" in log
+    assert "3 row(s) from file customers.csv: 3 to send, 0 duplicate(s), 0 invalid" in log
     first_post = next(i for i, r in enumerate(sandbox.received(api="legallymail")) if r["method"] == "POST")
     assert "/api/info" in [r["path"] for r in sandbox.received(api="legallymail")[:first_post]]  # credits first
 
 
-def test_the_dry_run_returns_the_plan_and_the_send_follows(sandbox: SandboxServer, connect: None, tmp_path: Path) -> None:
+def test_the_dry_run_returns_the_plan_and_the_send_follows(
+    sandbox: SandboxServer, connect: None, tmp_path: Path
+) -> None:
     dag_run = run(load_snippet("mail_merge_dry_run", {"/path/to/customers.csv": str(write_customers(tmp_path))}))
     assert states(dag_run) == {"check": ("success", 1), "send": ("success", 1)}
     assert xcom(dag_run, "check") == {
@@ -134,10 +134,9 @@ def test_every_row_source_sends_its_rows(
     dag_run = run(load_snippet("mail_merge_sources", replace))
     assert set(states(dag_run).values()) == {("success", 1)}
     sent = Counter(e["recipients"][0] for e in sandbox.certified_sent())
-    assert sent == Counter(
-        ["ana@example.com", "bob@example.com", "j0@example.com", "j1@example.com"]
-        + ["s0@example.com", "s1@example.com", "q1@example.com", "q2@example.com"]
-    )
+    expected = ["ana@example.com", "bob@example.com", "j0@example.com", "j1@example.com"]
+    expected += ["s0@example.com", "s1@example.com", "q1@example.com", "q2@example.com"]
+    assert sent == Counter(expected)
     by_subject = {e["recipients"][0]: e["subject"] for e in sandbox.certified_sent()}
     assert by_subject["q2@example.com"] == "Renewal notice for Q2"
     assert [xcom(dag_run, task)["sent"] for task in ("from_xcom", "from_jsonl", "from_storage", "from_sql")] == [2] * 4

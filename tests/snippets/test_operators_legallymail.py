@@ -21,6 +21,7 @@ def posts(sandbox: SandboxServer, path: str) -> list[dict[str, object]]:
 
 
 def logged(capfd: pytest.CaptureFixture[str]) -> str:
+    """What the DAG run wrote to the terminal: the task logs of ``dag.test()``."""
     captured = capfd.readouterr()
     return captured.out + captured.err
 
@@ -135,7 +136,7 @@ def test_a_lost_answer_is_adopted_not_sent_again(live: SandboxServer) -> None:
 def test_the_contract_is_signed_and_filed_in_one_run(sped_up: SandboxServer, connect: None, pdf: Path) -> None:
     dag_run = run(load_snippet("signature_request", {"/path/to/contract.pdf": str(pdf)}))
     assert states(dag_run) == {"request_signature": ("success", 1), "file_contract": ("success", 1)}
-    (request,) = posts(sped_up, "/api/signature/send")
+    assert len(posts(sped_up, "/api/signature/send")) == 1
     (listed,) = LegallyMailHook().list_signatures()
     result = xcom(dag_run, "request_signature")
     assert result["uuid"] == listed.uuid == xcom(dag_run, "file_contract")
@@ -167,9 +168,7 @@ def test_an_expired_request_is_sent_again_once_and_the_second_is_signed(
     assert f"Signature request {signer.seen[0]} expired unsigned: sending re-send 1 of 1" in logged(capfd)
 
 
-def test_signers_from_xcom_and_a_document_from_object_storage(
-    sandbox: SandboxServer, connect: None, pdf: Path
-) -> None:
+def test_signers_from_xcom_and_a_document_from_object_storage(sandbox: SandboxServer, connect: None, pdf: Path) -> None:
     dag_run = run(load_snippet("signature_sources", {"file:///path/to/contract.pdf": f"file://{pdf}"}))
     assert states(dag_run)["request_signatures"] == ("success", 1)
     (listed,) = LegallyMailHook().list_signatures()
@@ -211,8 +210,8 @@ def test_the_sms_is_sent_once_and_waited_on_until_delivered(
 def test_a_message_over_300_characters_fails_before_any_request(
     sandbox: SandboxServer, connect: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    long = "x" * 301
-    dag_run = run(load_snippet("sms_send", {"Your contract {{ params.contract }} is ready to sign. Check your email.": long}))
+    text = "Your contract {{ params.contract }} is ready to sign. Check your email."
+    dag_run = run(load_snippet("sms_send", {text: "x" * 301}))
     assert states(dag_run) == {"notify_by_sms": ("failed", 1)}
     assert posts(sandbox, "/api/sms/send") == []
     assert "message: 301 characters; at most 300 allowed" in logged(capfd)
