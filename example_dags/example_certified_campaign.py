@@ -52,6 +52,7 @@ with DAG(
     doc_md=__doc__,
     tags=["legallymail", "example"],
 ) as dag:
+    # [START campaign_settled]
     send_notices = CertifiedMailMergeOperator(
         task_id="send_notices",
         rows=RECIPIENTS,
@@ -75,6 +76,7 @@ with DAG(
         destination="{{ var.value.get('legallymail_evidence_dir', evidence_dir) }}",
         layout="notices/{{ ds }}/{{ id }}",
     )
+    # [END campaign_settled]
 
     @task(trigger_rule="all_done")
     def report_campaign(ti: Any = None) -> dict[str, Any]:
