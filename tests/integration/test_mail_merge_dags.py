@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_legallymail.compat import AirflowFailException
 from airflow_provider_legallymail.contracts import item_refs
 from legallymail_sandbox.server import SandboxServer
-from tests.dag_runs import load_dag, load_snippet, run, states, xcom
+from tests.dag_runs import load_dag, run, states, xcom
 from tests.integration import test_exactly_once_dags as exactly_once
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -169,36 +169,6 @@ def test_a_credit_shortfall_fails_before_the_first_send_without_retrying(
     ):
         execute(op)
     assert live.received(api="legallymail", method="POST") == []
-
-
-def test_the_contracts_from_a_table_snippet_writes_every_uuid_back(
-    live: SandboxServer, tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    table = tmp_path / "contracts.csv"
-    with table.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["contract_id", "document", "signer_name", "signer_email"])
-        for i in range(3):
-            pdf = tmp_path / f"contract-{i}.pdf"
-            pdf.write_bytes(live.sample_pdf())
-            writer.writerow([f"K-{i}", str(pdf), f"Signer {i}", f"signer{i}@example.com"])
-    written = tmp_path / "out" / "contracts-sent.csv"
-    replace = {"/data/contracts.csv": str(table), "/data/contracts-sent.csv": str(written)}
-    dag_run = run(load_snippet("mail_merge_contracts_table", replace))
-    assert states(dag_run) == {"contracts": ("success", 1), "record": ("success", 1)}
-    from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
-
-    requests = {s.uuid: s for s in LegallyMailHook().list_signatures()}
-    by_key = xcom(dag_run, "contracts")["by_key"]
-    assert sorted(by_key) == ["K-0", "K-1", "K-2"] and set(by_key.values()) == set(requests)
-    assert requests[by_key["K-1"]].signer_email == "signer1@example.com"
-    with written.open(newline="") as handle:
-        lines = list(csv.DictReader(handle))
-    assert [(r["row"], r["key"], r["uuid"], r["adopted"]) for r in lines] == [
-        (str(i + 1), f"K-{i}", by_key[f"K-{i}"], "false") for i in range(3)
-    ]
-    captured = capfd.readouterr()
-    assert f"contract K-2: signature request {by_key['K-2']}" in captured.out + captured.err
 
 
 @pytest.mark.usefixtures("connect")
