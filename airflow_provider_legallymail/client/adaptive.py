@@ -22,6 +22,9 @@ every probe that overshoots costs a 429:
   limit within about ten windows, while hosts that all have work, and see a 429 every few windows, grow
   slowly. Idle windows do not count. (x0.7 with half the growth did better in the model; the constants
   stay those measured on several hosts until that is measured there too.)
+- **Background polls do not probe.** A waits' poller's requests (``RequestBudget.background``) grow the limit
+  only once the host has seen no 429 for ``BACKGROUND_CALM`` windows: right after a 429, the sends probe for
+  more, and a triggerer's polls, which can wait, live with what the host has.
 - **Pacing.** While its effective limit is below the configured one (the host shares the address), two
   requests of one host start at least ``PACING * window / effective`` apart: its share goes out spread
   over the window, so at the next overshoot fewer of its requests are in flight when the first 429
@@ -42,6 +45,7 @@ GROWTH = 0.4
 MIN_STEP = 0.05
 SPEEDUP_STEPS = 2.0
 MAX_SPEEDUP = 16.0
+BACKGROUND_CALM = 4.0  # windows without a 429 before a background poller's requests may grow the host's limit
 PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
 
@@ -110,6 +114,10 @@ class HostState:
         if over >= 0:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
+
+    def calm(self, now: float) -> bool:
+        """No 429 for ``BACKGROUND_CALM`` windows: background polls may probe for more only then."""
+        return now - self.decreased_at >= BACKGROUND_CALM * self.window
 
     def want(self, now: float) -> None:
         """A send (any request but a background poll) asks for a slot now."""

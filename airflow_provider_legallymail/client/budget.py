@@ -196,7 +196,7 @@ class RequestBudget:
             wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
                 return now, wait
-            state.take(now, grow=self.adaptive)
+            state.take(now, grow=self.adaptive and (not self.background or state.calm(now)))
             return now, 0.0
 
     def _shares_address(self) -> bool:

@@ -341,3 +341,32 @@ def test_a_send_waiting_for_a_full_window_makes_polls_yield(tmp_path: Path) -> N
     assert poller.poll_view() == (0, 60.0, 10, False)
     assert worker._try_take()[1] > 0  # no slot: the send waits, and says it wants one
     assert poller.poll_view().sends_active
+
+
+def _effective_after_busy_windows(tmp_path: Path, *, background: bool, windows: int) -> list[float]:
+    """The host's effective limit after each busy window (every slot used) that follows a 429 cutting it to 4."""
+    t = FakeTime()
+    budget = budget_on(t, tmp_path)
+    budget.background = background
+    for _ in range(4):
+        budget.acquire()
+    budget.throttled(budget.acquire(), 0)
+    effective = []
+    for _ in range(windows):
+        t.now += 60
+        for _ in range(budget.current_limit()):
+            budget.acquire()
+        effective.append(json.loads(budget.path.read_text())["effective"])
+    return effective
+
+
+def test_polls_grow_the_limit_only_after_a_few_windows_without_a_429_while_sends_grow_it_at_once(
+    tmp_path: Path,
+) -> None:
+    polls = _effective_after_busy_windows(tmp_path / "triggerer", background=True, windows=6)
+    sends = _effective_after_busy_windows(tmp_path / "worker", background=False, windows=6)
+    # Right after the 429 the sends probe for more, the polls do not (a paced window lasts 22.5 s of the next:
+    # the third busy window ends more than four windows after the 429).
+    assert polls[:2] == [4.0, 4.0]
+    assert polls[-1] > 4.0  # four windows without a 429: polls may grow it again
+    assert sends[0] > 4.0 and all(s > p for s, p in zip(sends, polls, strict=True))
