@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,12 +35,25 @@ def _isolated_state(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__LEDGER_PATH", f"file://{tmp_path / 'ledger'}")
 
 
+@pytest.fixture(autouse=True)
+def _dags_folder_of_the_test() -> Iterator[None]:
+    """The DAG files a test writes into the dags folder leave with it: ``dag.test()`` parses the whole folder
+    at every run, which would otherwise grow with every DAG the session wrote."""
+    folder = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    before = set(folder.iterdir())
+    yield
+    for path in set(folder.iterdir()) - before:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
     """A migrated SQLite metadata DB for tests that run DAGs through Airflow (dag.test())."""
     import subprocess
     import sys
-    from pathlib import Path
 
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)

@@ -37,7 +37,8 @@ def load_dag(dag_id: str, body: str, files: dict[str, str] | None = None) -> Any
 
 
 def _serialize_dags_folder() -> None:
-    """What ``airflow dags reserialize`` does; Airflow 3.2+ does it inside ``dag.test()``, 3.1 does not."""
+    """What ``airflow dags reserialize`` does; Airflow 3.2+ does it inside ``dag.test()``, 3.1 does not. The
+    folder holds the DAGs of the running test (``tests/conftest.py`` removes each test's files after it)."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.models.dagbag import DagBag, sync_bag_to_db
     from airflow.utils.session import create_session

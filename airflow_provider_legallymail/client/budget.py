@@ -160,22 +160,9 @@ class RequestBudget:
         with self._state() as state:
             return state.allowed()
 
-    def free_slots(self) -> tuple[int, float]:
-        """(request starts still allowed in the window now, seconds until the oldest leaves it); takes none.
-
-        Lets a background poller yield to sends: it starts a request only while more than a reserve is free.
-        A host paused by a 429 has none free until the pause ends.
-        """
-        if not self.enabled:
-            return 1 << 30, 0.0
-        with self._state() as state:
-            now = self._clock()
-            state.expire(now)
-            free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
-            return free, state.next_release(now)
-
     def poll_view(self) -> PollView:
-        """What a background poller needs to yield to sends, read under one lock (see ``PollView``)."""
+        """What a background poller needs to yield to sends, read under one lock (see ``PollView``); takes no
+        slot. A host paused by a 429 has none free until the pause ends."""
         if not self.enabled:
             return PollView(1 << 30, 0.0, 1 << 30, sends_active=False)
         with self._state() as state:

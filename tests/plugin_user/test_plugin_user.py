@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.suite_runs import run_suite
 
 USER_PROJECT = Path(__file__).with_name("user_project")
 # The user's own connection before the tests: the fixture must put it back; the Legitmailer one is unset.
@@ -17,15 +16,6 @@ USERS_OWN = json.dumps({"conn_type": "legallymail", "host": "https://legallymail
 def test_a_suite_using_only_the_plugin_reaches_the_sandbox_and_restores_its_environment(tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(USER_PROJECT, project, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "AIRFLOW_CONN_"))}
-    env["AIRFLOW_CONN_LEGALLYMAIL_DEFAULT"] = USERS_OWN
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(project), str(project)],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_suite(project, AIRFLOW_CONN_LEGALLYMAIL_DEFAULT=USERS_OWN)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout, result.stdout

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.dag_runs import SNIPPETS, load_snippet
+from tests.suite_runs import run_suite
 
 
 def test_a_program_runs_the_sandbox_on_a_free_port_and_calls_a_task_with_it(
@@ -27,14 +26,6 @@ def test_a_program_runs_the_sandbox_on_a_free_port_and_calls_a_task_with_it(
 def test_a_suite_of_ones_own_uses_the_plugin_as_the_page_shows(tmp_path: Path) -> None:
     assert list(load_snippet("sandbox_pytest_plugin").task_dict) == ["readers"]
     shutil.copy(SNIPPETS / "sandbox_pytest_plugin.py", tmp_path / "test_contracts.py")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "AIRFLOW_CONN_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_suite(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout, result.stdout

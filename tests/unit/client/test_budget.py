@@ -220,7 +220,7 @@ def test_retry_after_pauses_every_process_of_the_host(tmp_path: Path) -> None:
     t = FakeTime()
     worker, triggerer = budget_on(t, tmp_path), budget_on(t, tmp_path)  # two processes: one state file
     worker.throttled(worker.acquire(), 90)
-    assert triggerer.free_slots() == (0, 90.0)  # the poller yields too
+    assert triggerer.poll_view()[:2] == (0, 90.0)  # the poller yields too
     assert triggerer.acquire() == 1090.0
     assert t.sleeps == [90.0]
 
@@ -239,7 +239,7 @@ budget.throttled(budget.acquire(), 300)
 def test_a_429_seen_by_another_process_pauses_and_slows_this_one(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", _THROTTLE, str(tmp_path)], check=True, timeout=60)
     here = RequestBudget("https://shared:443", 10, state_dir=tmp_path)
-    free, wait = here.free_slots()
+    free, wait, _, _ = here.poll_view()
     assert free == 0 and 200 < wait <= 300
     assert here.current_limit() == 6
 
@@ -287,7 +287,7 @@ def test_the_fixed_budget_ignores_429s(tmp_path: Path) -> None:
     t = FakeTime()
     budget = RequestBudget("k", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep, adaptive=False)
     budget.throttled(budget.acquire(), 30)
-    assert budget.current_limit() == 10 and budget.free_slots() == (9, 60.0)
+    assert budget.current_limit() == 10 and budget.poll_view()[:2] == (9, 60.0)
 
 
 def test_the_state_file_of_earlier_releases_is_read(tmp_path: Path) -> None:
