@@ -186,6 +186,15 @@ async def http_sensor_pattern(waits: list[Wait], deadline: float, now: Callable[
     await asyncio.gather(*(one(w) for w in waits))
 
 
+async def _budgeted(budget: Any, check: Callable[[Wait], Awaitable[Any]], wait: Wait) -> Any:
+    """One check on the baseline's budget, counted until its answer came back, as our client counts requests."""
+    started = await asyncio.to_thread(budget.acquire)
+    try:
+        return await check(wait)
+    finally:
+        budget.settle(started)
+
+
 async def round_robin(waits: list[Wait], deadline: float, now: Callable[[], float]) -> None:
     from airflow_provider_legallymail.client.budget import RequestBudget
 
@@ -196,8 +205,7 @@ async def round_robin(waits: list[Wait], deadline: float, now: Callable[[], floa
         for wait in list(pending):
             if time.time() >= deadline:
                 break
-            await asyncio.to_thread(budget.acquire)
-            outcome = await check(wait)
+            outcome = await _budgeted(budget, check, wait)
             if outcome:
                 wait.outcome, wait.detected_at = outcome, now()
                 pending.remove(wait)
@@ -233,8 +241,7 @@ async def fifo_oracle(waits: list[Wait], deadline: float, now: Callable[[], floa
             await asyncio.sleep(0.001)
             continue
         wait = min(due, key=lambda w: w.change_at or 0.0)
-        await asyncio.to_thread(budget.acquire)
-        outcome = await check(wait)
+        outcome = await _budgeted(budget, check, wait)
         if outcome:
             wait.outcome, wait.detected_at = outcome, now()
             pending.remove(wait)
