@@ -28,7 +28,12 @@ def load_dag(dag_id: str, body: str, files: dict[str, str] | None = None) -> Any
         (DAGS_FOLDER / name).write_text(text)
     path = DAGS_FOLDER / f"{dag_id}.py"
     path.write_text(HEADER + textwrap.dedent(body))
-    spec = importlib.util.spec_from_file_location(f"testdag_{dag_id}", path)
+    return _import_dag(path, f"testdag_{dag_id}")
+
+
+def _import_dag(path: Path, module_name: str) -> Any:
+    """Import the DAG file at ``path`` as ``module_name`` (kept in ``sys.modules``); its ``dag``."""
+    spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -104,12 +109,7 @@ def load_snippet(name: str, replace: dict[str, str] | None = None) -> Any:
         source = source.replace(old, new)
     path = DAGS_FOLDER / f"snippet_{name}.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location(f"snippet_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.dag
+    return _import_dag(path, f"snippet_{name}")
 
 
 def snippet_text(name: str) -> str:
