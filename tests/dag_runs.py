@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -115,3 +116,11 @@ def load_snippet(name: str, replace: dict[str, str] | None = None) -> Any:
 def snippet_text(name: str) -> str:
     """The text of ``docs/snippets/<name>`` (a configuration file the docs include), for a test to load."""
     return (SNIPPETS / name).read_text()
+
+
+EXCEPTION_LINE = re.compile(r"^\s*[\w.]*(Error|Exception|Timeout|Exit)\b[\w.]*: .*$", re.MULTILINE)
+
+
+def raised(output: str) -> list[str]:
+    """The ``SomeError: message`` lines of the tracebacks in a run's captured output, for a failure message."""
+    return list(dict.fromkeys(match.group(0).strip() for match in EXCEPTION_LINE.finditer(output)))

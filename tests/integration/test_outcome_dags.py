@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_legallymail.hooks.legallymail import LegallyMailHook
 from legallymail_sandbox.samples import sample_pdf
 from legallymail_sandbox.server import SandboxServer
-from tests.dag_runs import load_dag, run, states, xcom
+from tests.dag_runs import load_dag, raised, run, states, xcom
 from tests.integration.test_sensor_dags import SENSORS, fast  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "connect", "fast")
@@ -125,7 +125,9 @@ def test_a_declined_and_an_expired_signature_are_told_apart_downstream(
     )
 
 
-def test_a_wait_that_reaches_its_deadline_records_who_was_pending_in_either_mode(sandbox: SandboxServer) -> None:
+def test_a_wait_that_reaches_its_deadline_records_who_was_pending_in_either_mode(
+    sandbox: SandboxServer, capfd: pytest.CaptureFixture[str]
+) -> None:
     dag = load_dag(
         "outcome_timeout",
         SENSORS
@@ -147,5 +149,6 @@ def test_a_wait_that_reaches_its_deadline_records_who_was_pending_in_either_mode
     result = states(dag_run)
     assert result["deferred"] == result["poked"] == ("failed", 1)
     for task, outcome in xcom(dag_run, "pending").items():
+        assert outcome is not None, f"{task} recorded no outcome; the run raised {raised(capfd.readouterr().out)}"
         assert outcome["outcome"] == "timeout", task
         assert outcome["pending"] == ["zoe+noread@example.com"] and outcome["reached"] == ["ana@example.com"], task
