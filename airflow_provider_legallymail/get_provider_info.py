@@ -192,6 +192,17 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "True",
                         "default": "False",
                     },
+                    "share_budget_between_hosts": {
+                        "description": "Under a distributed executor, hosts that ask for LegallyMail request slots "
+                        "announce themselves in the Airflow Variable legallymail_budget_hosts_<digest of the API "
+                        "URL>, so that hosts behind one public address start from an equal share of its limit "
+                        "instead of learning it from 429s. Set False when every host has a public address of its "
+                        "own.",
+                        "version_added": "0.1.0",
+                        "type": "boolean",
+                        "example": "False",
+                        "default": "True",
+                    },
                 },
             },
         },

@@ -25,6 +25,19 @@ every probe that overshoots costs a 429:
 - **Background polls do not probe.** A waits' poller's requests (``RequestBudget.background``) grow the limit
   only once the host has seen no 429 for ``BACKGROUND_CALM`` windows: right after a 429, the sends probe for
   more, and a triggerer's polls, which can wait, live with what the host has.
+- **Hosts that announce each other share at once.** Under a distributed executor the hosts that ask for
+  slots announce themselves (``client.peers``); when the recent ones change, a host starts from its equal
+  share of the limit (``share``, ``equal_share``): down to it when a host came, up to it when one left.
+  The rules above go on from there.
+  Below its equal share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
+  window, not by the small steps: the hosts' shares add up to the limit, so that is safe unless traffic the
+  board does not know uses the address.
+- **A triggerer starts slow.** Under an executor of several hosts, a host whose first request is a
+  background poll (a triggerer that starts next to workers that are already busy) starts at
+  ``BACKGROUND_START`` of the limit instead of all of it, and doubles each window it uses all of it until its
+  first 429 (slow start); from then on, the rules above. Waits can wait; the sends they would crowd out
+  cannot, and a fresh host at the full limit next to busy ones costs the address a burst of 429s before it
+  learns its share.
 - **Pacing.** While its effective limit is below the configured one (the host shares the address), two
   requests of one host start at least ``PACING * window / effective`` apart: its share goes out spread
   over the window, so at the next overshoot fewer of its requests are in flight when the first 429
@@ -37,6 +50,8 @@ every probe that overshoots costs a 429:
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +60,7 @@ GROWTH = 0.4
 MIN_STEP = 0.05
 SPEEDUP_STEPS = 2.0
 MAX_SPEEDUP = 16.0
+BACKGROUND_START = 0.2  # of the limit: a fresh host under a distributed executor whose first request is a poll
 BACKGROUND_CALM = 4.0  # windows without a 429 before a background poller's requests may grow the host's limit
 PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
@@ -62,6 +78,9 @@ class HostState:
     increases: int = 0  # since the last decrease
     born: float = 0.0  # the host's first request (0: none yet)
     wanted_at: float = 0.0  # the last time a request that is not a background poll asked for a slot
+    host: str = ""  # this host's id among the hosts that share the budget (client.peers), drawn once
+    shared: float = 0.0  # this host's equal share among the hosts that announce each other (client.peers); 0: none
+    slow_start: bool = False  # started below the limit (start_background): doubles until a 429 or a share
     dirty: bool = False
 
     @classmethod
@@ -83,6 +102,12 @@ class HostState:
         state.increases = int(_number(data.get("increases"), 0.0))
         state.born = _number(data.get("born"), 0.0)
         state.wanted_at = _number(data.get("wanted_at"), 0.0)
+        state.shared = _number(data.get("shared"), 0.0)
+        state.slow_start = data.get("slow_start") is True
+        state.host = str(data.get("host") or "")
+        if not state.host:
+            state.host = uuid.uuid4().hex[:12]
+            state.dirty = True
         return state
 
     def dump(self) -> dict[str, Any]:
@@ -95,6 +120,9 @@ class HostState:
             "increases": self.increases,
             "born": self.born,
             "wanted_at": self.wanted_at,
+            "host": self.host,
+            "shared": self.shared,
+            "slow_start": self.slow_start,
         }
 
     def allowed(self) -> int:
@@ -114,6 +142,24 @@ class HostState:
         if over >= 0:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
+
+    def share(self, equal: float) -> None:
+        """This host's equal share of the limit among the hosts that share it (``equal_share``): when that
+        changed, start from it, down to it when a host came, up to it when one left."""
+        if equal == self.shared:
+            return
+        before = self.shared or float(self.limit)  # none yet: the host was alone
+        self.effective = min(self.effective, equal) if equal < before else max(self.effective, equal)
+        self.shared = equal
+        self.slow_start = False
+        self.dirty = True
+
+    def start_background(self) -> None:
+        """This host's first request is a background poll and it may share the address: begin at
+        ``BACKGROUND_START`` of the limit (it doubles until a 429 or a change of ``share``, ``_increase``)."""
+        if self.born == 0.0 and self.decreased_at == 0.0 and self.effective >= self.limit:
+            self.effective = max(1.0, self.limit * BACKGROUND_START)
+            self.slow_start = self.dirty = True
 
     def calm(self, now: float) -> bool:
         """No 429 for ``BACKGROUND_CALM`` windows: background polls may probe for more only then."""
@@ -150,6 +196,7 @@ class HostState:
 
     def throttled(self, sent_at: float, now: float, pause: float) -> None:
         self.paused_until = max(self.paused_until, now + max(0.0, pause))
+        self.slow_start = False
         if sent_at >= self.decreased_at:
             self.expire(now)
             cut = self.effective * DECREASE
@@ -166,9 +213,22 @@ class HostState:
             return
         speedup = min(MAX_SPEEDUP, 2.0 ** (self.increases / SPEEDUP_STEPS))
         step = max(MIN_STEP, GROWTH * self.effective / self.limit) * speedup
+        if self.slow_start:  # no 429 yet since start_background: double
+            step = self.effective
+        elif self.effective < self.shared:  # back to the equal share, half the way (at least a slot) a window
+            gap = self.shared - self.effective
+            step = max(step, min(gap, max(1.0, gap / 2)))
         self.effective = min(float(self.limit), self.effective + step)
         self.increases += 1
         self.changed_at = now
+
+
+def equal_share(limit: int, hosts: Sequence[str], host: str) -> float:
+    """``host``'s slots when ``limit`` is split between ``hosts`` (sorted ids): the remainder goes one slot each
+    to the first ones, so that the shares add up to the limit (10 between 4 hosts: 3, 3, 2, 2); at least 1."""
+    count = max(1, len(hosts))
+    rank = hosts.index(host) if host in hosts else count - 1
+    return float(max(1, limit // count + (1 if rank < limit % count else 0)))
 
 
 def _number(value: Any, default: float) -> float:

@@ -35,7 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from airflow_provider_legallymail.client.adaptive import HostState
+from airflow_provider_legallymail.client.adaptive import HostState, equal_share
+from airflow_provider_legallymail.client.peers import Peers, VariableBoard, sharing_enabled, variable_key
 from airflow_provider_legallymail.private_files import UnsafeStateError, open_existing_or_new, private_dir
 from airflow_provider_legallymail.storage import digest
 from airflow_provider_legallymail.topology import is_distributed_executor
@@ -113,6 +114,9 @@ class RequestBudget:
         self._state_dir = state_dir
         self._path: Path | None = None
         self._pace_first_window: bool | None = None  # adaptive on an executor of several hosts; read once
+        self._key = key
+        self._host = ""  # this host's id (from its budget file), once read
+        self.peers: Peers | None = None  # the hosts sharing the budget (client.peers), when it is shared
         self.background = False  # True for a poller's client: its requests do not make the host keep a reserve
 
     @property
@@ -168,6 +172,7 @@ class RequestBudget:
         with self._state() as state:
             now = self._clock()
             state.expire(now)
+            self._start(state)
             free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
             return PollView(free, state.next_release(now), state.allowed(), state.sends_active(now))
 
@@ -175,16 +180,39 @@ class RequestBudget:
         """(now, 0) when a slot was taken; otherwise (now, seconds until one may be)."""
         if not self.enabled:
             return self._clock(), 0.0
+        hosts = self._hosts()
         with self._state() as state:
             now = self._clock()
             state.expire(now)
+            if hosts:
+                state.share(equal_share(self.limit, hosts, self._host))
             if not self.background:
                 state.want(now)
+            self._start(state)
             wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
                 return now, wait
             state.take(now, grow=self.adaptive and (not self.background or state.calm(now)))
             return now, 0.0
+
+    def _hosts(self) -> list[str]:
+        """The hosts that share the budget now (``client.peers``); ``[]`` when it is not shared through Airflow."""
+        if not self._shares_address():
+            return []
+        if self.peers is None:
+            if not sharing_enabled():
+                return []
+            refresh = self.window / max(1, self.limit)
+            self.peers = Peers(VariableBoard(variable_key(self._key)), self.window, refresh, self._clock)
+        if not self._host:
+            with self._state() as state:
+                self._host = state.host
+        return self.peers.hosts(self._host)
+
+    def _start(self, state: HostState) -> None:
+        """A poller's first request on a fresh host that may share the address starts slow (``adaptive``)."""
+        if self.background and state.born == 0.0 and self._shares_address():
+            state.start_background()
 
     def _shares_address(self) -> bool:
         if self._pace_first_window is None:

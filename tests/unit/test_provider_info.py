@@ -88,6 +88,26 @@ def test_evidence_settings_are_declared_and_read_through_airflow_config(monkeypa
     assert configured_flag("evidence_path_shared") is True
 
 
+def test_budget_sharing_is_declared_on_by_default_and_its_variable_is_readable_in_the_ui(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import airflow.settings  # noqa: F401  (configures the masker from [core], as the api-server does)
+    from airflow._shared.secrets_masker import should_hide_value_for_key
+
+    from airflow_provider_legallymail.client.peers import SETTING, sharing_enabled, variable_key
+    from airflow_provider_legallymail.get_provider_info import get_provider_info
+
+    option = get_provider_info()["config"]["legallymail"]["options"][SETTING]
+    assert option["type"] == "boolean" and option["default"] == "True"
+    assert "legallymail_budget_hosts_" in option["description"]
+    monkeypatch.delenv("AIRFLOW__LEGALLYMAIL__SHARE_BUDGET_BETWEEN_HOSTS", raising=False)
+    assert sharing_enabled() is True
+    monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__SHARE_BUDGET_BETWEEN_HOSTS", "maybe")
+    with pytest.raises(ValueError, match=r"\[legallymail\] share_budget_between_hosts = 'maybe'"):
+        sharing_enabled()
+    assert not should_hide_value_for_key(variable_key("https://legallymail.com:443"))  # not shown as ***
+
+
 def test_no_connection_form_field_is_named_like_a_secret() -> None:
     """Airflow's secrets masker hides every field whose name contains one of its words (``token``...): the UI
     form would show such an extra as ``***`` and Save would store the mask as its value."""

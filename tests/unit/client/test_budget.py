@@ -370,3 +370,45 @@ def test_polls_grow_the_limit_only_after_a_few_windows_without_a_429_while_sends
     assert polls[:2] == [4.0, 4.0]
     assert polls[-1] > 4.0  # four windows without a 429: polls may grow it again
     assert sends[0] > 4.0 and all(s > p for s, p in zip(sends, polls, strict=True))
+
+
+def _limits_of_a_poller_alone(tmp_path: Path, windows: int) -> list[int]:
+    """The limit a poller sees at the start of each busy window (every slot used) on a fresh host."""
+    t = FakeTime()
+    poller = budget_on(t, tmp_path)
+    poller.background = True
+    limits = []
+    for _ in range(windows):
+        limits.append(poller.poll_view().limit)
+        for _ in range(limits[-1]):
+            poller.acquire()
+        t.now += 60
+    return limits
+
+
+@pytest.mark.parametrize(("executor", "limits"), [("CeleryExecutor", [2, 4, 8, 10, 10]), ("LocalExecutor", [10] * 5)])
+def test_a_triggerer_that_may_share_the_address_starts_slow_and_doubles_until_a_429(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str, limits: list[int]
+) -> None:
+    """Polls can wait: next to busy workers, a fresh triggerer does not burst into the sends' share."""
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    assert _limits_of_a_poller_alone(tmp_path, 5) == limits
+
+
+def test_after_its_first_429_a_slow_starting_host_grows_by_the_usual_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    t = FakeTime()
+    poller, worker = budget_on(t, tmp_path), budget_on(t, tmp_path)
+    poller.background = True
+    assert poller.poll_view().limit == 2
+    worker.acquire()  # a send on the host: it is not a poller's alone any more, and takes the host's budget as is
+    poller.throttled(poller.acquire(), 0)
+    assert worker.current_limit() == 1  # cut to what the server gave it: one request before the refused one
+    t.now += 5 * 60  # calm again
+    for _ in range(3):
+        for _ in range(worker.current_limit()):
+            worker.acquire()
+        t.now += 60
+    assert worker.current_limit() == 1  # growth in small steps (about 1.2 after three windows), not doubling

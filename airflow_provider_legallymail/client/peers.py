@@ -1,0 +1,128 @@
+"""The hosts that share one request budget, announced to each other through an Airflow Variable.
+
+Hosts behind one public address (Celery or Kubernetes workers, several triggerers) share LegallyMail's
+limit, and no host sees the others' requests. Each host's limit adapts to the 429s it gets
+(``client.adaptive``), but a host learns its share only from its own first 429s: hosts that start together,
+or a triggerer that starts next to busy workers, cost the address a burst of 429s, and a host left alone
+after the others went idle climbs back to the whole limit only slowly.
+
+So under a distributed executor every host that asks for a request slot writes that it did into the Airflow
+Variable ``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object ``{host id: epoch
+seconds}``), at most once per half window, and reads it at most every ``window / limit`` seconds. The hosts
+listed within the last window and a half (``EXPIRY``) are the ones sharing the budget now: when another one
+comes, a host starts from an equal share at once instead of waiting for a 429; when one goes idle, the others
+take its share at once (``HostState.share``). 429s still cut and calm windows still grow each host's limit, so hosts
+that do not share an address (each has its own) climb back to the whole limit.
+
+A host is its budget file (``client.budget``): its id is drawn once and kept there, so every process of a
+host (each task runs in one) announces the same host. Workers and triggerers reach the Variable through
+Airflow's execution API (the Task SDK's ``Variable``). The Variable is read, changed and written without a
+lock: a lost update leaves a host out for half a window, which the 429 rule covers. Anything that fails
+(no Airflow context, an API error) leaves the budget to the 429s alone for the rest of the process, logged
+once. ``[legallymail] share_budget_between_hosts = False`` turns the announcement off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from airflow_provider_legallymail.storage import configured_flag, digest
+
+VARIABLE_PREFIX = "legallymail_budget_hosts_"
+DESCRIPTION = (
+    "Hosts sharing LegallyMail's request budget and when each last asked for a request slot; written by "
+    "airflow-provider-legallymail under a distributed executor (see its 'request budget' docs)."
+)
+SETTING = "share_budget_between_hosts"
+EXPIRY = 1.5  # windows: a host renews its entry every half window, so one that asked within the window is listed
+log = logging.getLogger(__name__)
+
+
+class Board(Protocol):
+    """Where the hosts' announcements are kept: text read and written whole."""
+
+    def read(self) -> str | None: ...
+
+    def write(self, text: str) -> None: ...
+
+
+class VariableBoard:
+    """The Airflow Variable ``key``, through the Task SDK (a worker's task or a triggerer)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def read(self) -> str | None:
+        from airflow.sdk import Variable
+
+        value = Variable.get(self.key, default=None)
+        return None if value is None else str(value)
+
+    def write(self, text: str) -> None:
+        from airflow.sdk import Variable
+
+        Variable.set(self.key, text, description=DESCRIPTION)
+
+
+def variable_key(budget_key: str) -> str:
+    """The Variable of the budget of ``budget_key`` (the API base URL)."""
+    return VARIABLE_PREFIX + digest(budget_key)
+
+
+def sharing_enabled() -> bool:
+    """``[legallymail] share_budget_between_hosts`` (default True)."""
+    return configured_flag(SETTING, default=True)
+
+
+def parse(text: str | None) -> dict[str, float]:
+    """``{host id: last asked}`` from the board's text; anything unreadable counts as no host."""
+    try:
+        data: Any = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(host): float(at) for host, at in data.items() if isinstance(at, int | float) and not isinstance(at, bool)
+    }
+
+
+class Peers:
+    """The hosts (this one included) that asked for a slot of the budget lately (``EXPIRY``)."""
+
+    def __init__(self, board: Board, window: float, refresh: float, clock: Callable[[], float]) -> None:
+        self.board = board
+        self.window = window
+        self.refresh = refresh
+        self._clock = clock
+        self._read_at = float("-inf")
+        self._hosts: list[str] = []
+        self.failed = False
+
+    def hosts(self, host: str) -> list[str]:
+        """The ids of the hosts sharing the budget, sorted, after reading (and announcing ``host`` on) the board
+        when due; the last ones read otherwise; ``[]`` (unknown) once the board failed."""
+        now = self._clock()
+        if self.failed:
+            return []
+        if now - self._read_at < self.refresh:
+            return self._hosts
+        self._read_at = now
+        try:
+            hosts = {h: at for h, at in parse(self.board.read()).items() if now - at < self.window * EXPIRY}
+            if now - hosts.get(host, float("-inf")) >= self.window / 2:
+                hosts[host] = now
+                self.board.write(json.dumps(hosts, sort_keys=True))
+        except Exception as exc:
+            self.failed = True
+            log.warning(
+                "Could not share the request budget with the other hosts (%s: %s); this process adapts to 429s alone.",
+                type(exc).__name__,
+                exc,
+            )
+            return []
+        self._hosts = sorted(hosts)
+        return self._hosts

@@ -1,0 +1,147 @@
+"""Hosts behind one address announce each other (an Airflow Variable) and start from an equal share at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_legallymail.client.budget import RequestBudget
+from airflow_provider_legallymail.client.peers import Peers, parse, variable_key
+from tests.unit.client.test_budget import FakeTime
+
+
+class MemoryBoard:
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.reads = self.writes = 0
+
+    def read(self) -> str | None:
+        self.reads += 1
+        return self.text
+
+    def write(self, text: str) -> None:
+        self.writes += 1
+        self.text = text
+
+
+class BrokenBoard(MemoryBoard):
+    def read(self) -> str | None:
+        raise ConnectionError("execution API unreachable")
+
+
+def host_budget(t: FakeTime, folder: Path, board: MemoryBoard) -> RequestBudget:
+    """One host's client (its own budget folder) that announces itself on ``board``; a 60 s window of 10."""
+    budget = RequestBudget("https://api:443", 10, state_dir=folder, clock=t.clock, sleep=t.sleep)
+    budget.peers = Peers(board, 60.0, 6.0, t.clock)
+    return budget
+
+
+@pytest.fixture(autouse=True)
+def distributed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+
+
+def test_a_host_that_comes_next_to_a_busy_one_makes_both_start_from_half_the_limit(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    first, second = host_budget(t, tmp_path / "a", board), host_budget(t, tmp_path / "b", board)
+    first.acquire()
+    assert first.current_limit() == 10  # alone on the board
+    t.now += 1
+    second.acquire()
+    assert second.current_limit() == 5  # it read the first host there: no burst into the first one's share
+    t.now += 6
+    first.acquire()  # its next read, a refresh later
+    assert first.current_limit() == 5
+    assert sorted(json.loads(board.text or "{}")) == sorted([first._host, second._host])
+
+
+def test_four_hosts_split_the_limit_whole_and_the_busy_one_takes_it_all_when_the_others_go_idle(
+    tmp_path: Path,
+) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    hosts = [host_budget(t, tmp_path / name, board) for name in "abcd"]
+    for budget in hosts:
+        budget.acquire()
+    t.now += 60
+    for budget in hosts:
+        budget.acquire()  # each reads the board again: four hosts
+    assert sorted(budget.current_limit() for budget in hosts) == [2, 2, 3, 3]  # 10 in all, not 4 x 2
+    t.now += 91  # only the first host still asks for slots: the others' entries are a window and a half old
+    hosts[0].acquire()
+    assert hosts[0].current_limit() == 10
+    assert list(json.loads(board.text or "{}")) == [hosts[0]._host]
+
+
+def test_every_process_of_a_host_announces_the_same_host(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    task_one, task_two = host_budget(t, tmp_path, board), host_budget(t, tmp_path, board)  # one budget folder
+    task_one.acquire()
+    task_two.acquire()
+    assert len(json.loads(board.text or "{}")) == 1
+    assert task_two.current_limit() == 10
+
+
+def test_the_board_is_read_at_most_once_a_refresh_and_written_at_most_once_a_half_window(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    budget = host_budget(t, tmp_path, board)
+    seen = []
+    for at in (1000, 1003, 1006, 1009, 1031):  # refresh every 6 s; the host's entry is renewed after 30 s
+        t.now = at
+        budget.acquire()
+        seen.append((board.reads, board.writes))
+    assert seen == [(1, 1), (1, 1), (2, 1), (2, 1), (3, 2)]
+
+
+def test_a_host_a_429_cut_below_its_share_grows_back_to_it_within_two_busy_windows(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    first, second = host_budget(t, tmp_path / "a", board), host_budget(t, tmp_path / "b", board)
+    first.acquire()
+    second.acquire()
+    second.throttled(second.acquire(), 0)  # another address's hosts, or a third host that has not announced
+    assert second.current_limit() == 1
+    limits = []
+    for _ in range(3):
+        t.now += 60
+        first.acquire()  # still two hosts
+        for _ in range(second.current_limit()):
+            second.acquire()  # busy: every slot used
+        limits.append(second.current_limit())
+    assert limits == [3, 4, 5]  # 1 -> 3 (half of the gap of 4), 4, its share 5; the small steps would give 1, 1, 1
+
+
+def test_a_board_that_fails_leaves_the_budget_to_the_429s_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = FakeTime()
+    budget = host_budget(t, tmp_path, BrokenBoard())
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            budget.acquire()
+            t.now += 10
+    assert budget.current_limit() == 10
+    warnings = [r.getMessage() for r in caplog.records if "share the request budget" in r.getMessage()]
+    assert len(warnings) == 1 and "ConnectionError: execution API unreachable" in warnings[0]
+
+
+def test_one_host_alone_never_touches_the_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    t, board = FakeTime(), MemoryBoard()
+    host_budget(t, tmp_path, board).acquire()
+    assert (board.reads, board.writes) == (0, 0)
+
+
+def test_the_setting_turns_the_announcements_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__LEGALLYMAIL__SHARE_BUDGET_BETWEEN_HOSTS", "False")
+    t = FakeTime()
+    budget = RequestBudget("https://api:443", 10, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
+    budget.acquire()
+    assert budget.peers is None
+
+
+def test_the_variable_is_named_for_the_api_and_unreadable_text_counts_as_no_host() -> None:
+    assert variable_key("https://legallymail.com:443").startswith("legallymail_budget_hosts_")
+    assert variable_key("https://a:443") != variable_key("https://b:443")
+    assert parse("not json") == {} and parse("[1]") == {} and parse('{"h": "x", "g": 5}') == {"g": 5.0}
