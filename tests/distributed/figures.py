@@ -147,6 +147,7 @@ class Figures:
     held: list[tuple[float, float]] = field(default_factory=list)
     held_windows: list[tuple[int, int]] = field(default_factory=list)  # (seconds from the first request, accepted)
     throttled: list[str] = field(default_factory=list)  # each 429: "<seconds from the first request>s <method> <path>"
+    budget_hosts: list[str] = field(default_factory=list)  # the hosts on the budget Variable at the end (client.peers)
 
     # -- from the sandbox ----------------------------------------------------------------------------
     def read_sends(self, sends: Mapping[tuple[str, str], list[float]]) -> None:
@@ -255,6 +256,14 @@ class Figures:
         windows = " ".join(f"{at}s:{n}" for at, n in self.held_windows) or "none"
         rows.append(("held windows (start: requests accepted)", windows, f"limit {self.limit}", True))
         rows.append(("429s (when: request)", ", ".join(self.throttled) or "none", "-", True))
+        rows.append(
+            (
+                "hosts on the budget Variable at the end",
+                ", ".join(self.budget_hosts) or "none",
+                "announced",
+                bool(self.budget_hosts),
+            )
+        )
         rows.append(("signature POSTs in flight at worker kill", str(self.in_flight_at_kill), "~8", True))
         rows.append(("workload run time", f"{self.elapsed_seconds:.0f} s", "-", True))
         return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from airflow_provider_legallymail.client.peers import Entry
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
 from tests.distributed.figures import Attempt, Figures, Try, email_unit, epoch
@@ -70,3 +71,15 @@ def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:
         written_by, checked_by = archive["hostname"], verify["hostname"]
         if archive["state"] == verify["state"] == "success" and written_by and checked_by and written_by != checked_by:
             figures.archives_verified_elsewhere += 1
+
+
+def budget_hosts(api: AirflowApi) -> dict[str, Entry]:
+    """The hosts listed on the budget Variables (``client.peers``) at the end, and what each last wrote."""
+    from airflow_provider_legallymail.client.peers import VARIABLE_PREFIX, parse
+
+    found = api.call("GET", "/api/v2/variables", params={"variable_key_pattern": VARIABLE_PREFIX, "limit": 100})
+    hosts: dict[str, Entry] = {}
+    for variable in found.get("variables", []):
+        if str(variable.get("key", "")).startswith(VARIABLE_PREFIX):
+            hosts.update(parse(variable.get("value")))
+    return hosts

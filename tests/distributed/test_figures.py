@@ -44,3 +44,12 @@ def test_the_429s_are_counted_and_listed_with_when_and_what() -> None:
     figures.read_requests(log)
     assert (figures.total_requests, figures.rate_limited) == (2, 1)  # the rate-limited API's requests only
     assert figures.throttled == ["12s GET /api/emails"]
+
+
+def test_the_hosts_on_the_budget_variable_are_listed_and_a_missing_variable_breaks_the_promise() -> None:
+    figures = Figures(limit=10, window=15.0)
+    row = {name: (measured, kept) for name, measured, _, kept in figures.rows({}, 0)}
+    assert row["hosts on the budget Variable at the end"] == ("none", False)
+    figures.budget_hosts = ["worker-a-1f2e3d4c", "triggerer-b-0a1b2c3d"]
+    row = {name: (measured, kept) for name, measured, _, kept in figures.rows({}, 0)}
+    assert row["hosts on the budget Variable at the end"] == ("worker-a-1f2e3d4c, triggerer-b-0a1b2c3d", True)

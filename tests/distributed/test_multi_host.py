@@ -16,7 +16,15 @@ from tests.distributed.conftest import RATE_LIMIT, RATE_WINDOW, Topology
 from tests.distributed.dags.workload import DAG_ID
 from tests.distributed.faults import hold_signature_posts, kill_triggerer_mid_wait, kill_worker_mid_send
 from tests.distributed.figures import Figures, stored_sends, table
-from tests.distributed.runs import EXPECTED_TASKS, EXPECTED_UNITS, read_run, send_attempts, send_tries, task_instances
+from tests.distributed.runs import (
+    EXPECTED_TASKS,
+    EXPECTED_UNITS,
+    budget_hosts,
+    read_run,
+    send_attempts,
+    send_tries,
+    task_instances,
+)
 
 pytestmark = pytest.mark.distributed
 RUN_TIMEOUT = 1200.0
@@ -46,6 +54,7 @@ def test_exactly_once_one_budget_and_readable_evidence_across_hosts(topology: To
     killed = {host: when.timestamp() for host, when in stack.killed.items()}
     figures.read_budget(log, send_tries(api, DAG_ID, run_id), send_attempts(api, DAG_ID, run_id), killed)
     read_run(figures, task_instances(api, DAG_ID, run_id))
+    figures.budget_hosts = sorted(budget_hosts(api))
 
     rows = figures.rows(EXPECTED_UNITS, EXPECTED_TASKS)
     print(f"\nrun {run_id}: {state}\n{table(rows)}")

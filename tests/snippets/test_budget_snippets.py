@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from airflow.models.connection import Connection
 
-from airflow_provider_legallymail.client import adaptive, budget
+from airflow_provider_legallymail.client import adaptive, budget, peers
 from airflow_provider_legallymail.client.budget import RequestBudget
 from airflow_provider_legallymail.client.retry import RetryPolicy
 from airflow_provider_legallymail.client.settings import settings_from_connection
@@ -100,6 +100,9 @@ def page_log_line() -> str:
     return r"\d+(?:\.\d+)?".join(re.escape(part) for part in re.split(r"\d+(?:\.\d+)?", line))
 
 
+IN_WORDS = {0.2: "a fifth", 1.5: "window and a half", 2: "other", 4: "four"}  # how the page says these constants
+
+
 def test_the_pages_figures_are_the_codes() -> None:
     page = PAGE.read_text()
     policy = RetryPolicy()
@@ -109,5 +112,9 @@ def test_the_pages_figures_are_the_codes() -> None:
         f"one list request per {PollerConfig().list_interval:g} s",
         f"up to {policy.max_rate_limit_wait / 60:g} minutes of such waits",
         f"A single `Retry-After` over {policy.max_retry_after:g} s",
+        f"starts at {IN_WORDS[adaptive.BACKGROUND_START]} of the limit",
+        f"listed within the last {IN_WORDS[peers.EXPIRY]} share",
+        f"every {IN_WORDS[peers.HUNGRY_RENEWAL]} read",
+        f"not renewed for {IN_WORDS[peers.HUNGRY_STALE]} reads",
     ):
         assert claim in page, claim
