@@ -26,10 +26,10 @@ every probe that overshoots costs a 429:
   only once the host has seen no 429 for ``BACKGROUND_CALM`` windows: right after a 429, the sends probe for
   more, and a triggerer's polls, which can wait, live with what the host has.
 - **Hosts that announce each other share at once.** Under a distributed executor the hosts that ask for
-  slots announce themselves and what they use (``client.peers``); when a host's share among them changes
-  (``share``, ``client.peers.share_of``), it starts from it: down to it when it shrank (a host came, or
-  wants more), up to it when it grew (a host left, or needs less). The rules above go on from there.
-  Below its share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
+  slots announce themselves (``client.peers``); when the recent ones change, a host starts from its equal
+  share of the limit (``share``, ``equal_share``): down to it when a host came, up to it when one left.
+  The rules above go on from there.
+  Below its equal share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
   window, not by the small steps: the hosts' shares add up to the limit, so that is safe unless traffic the
   board does not know uses the address.
 - **A triggerer starts slow.** Under an executor of several hosts, a host whose first request is a
@@ -50,6 +50,7 @@ every probe that overshoots costs a 429:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,8 +78,7 @@ class HostState:
     born: float = 0.0  # the host's first request (0: none yet)
     wanted_at: float = 0.0  # the last time a request that is not a background poll asked for a slot
     host: str = ""  # this host's id among the hosts that share the budget (client.peers; drawn by client.budget)
-    shared: float = 0.0  # this host's share among the hosts that announce each other (client.peers); 0: none yet
-    waited_at: float = 0.0  # the last time a request had to wait for the budget (held)
+    shared: float = 0.0  # this host's equal share among the hosts that announce each other (client.peers); 0: none
     slow_start: bool = False  # started below the limit (start_background): doubles until a 429 or a share
     dirty: bool = False
 
@@ -102,7 +102,6 @@ class HostState:
         state.born = _number(data.get("born"), 0.0)
         state.wanted_at = _number(data.get("wanted_at"), 0.0)
         state.shared = _number(data.get("shared"), 0.0)
-        state.waited_at = _number(data.get("waited_at"), 0.0)
         state.slow_start = data.get("slow_start") is True
         state.host = str(data.get("host") or "")
         return state
@@ -119,7 +118,6 @@ class HostState:
             "wanted_at": self.wanted_at,
             "host": self.host,
             "shared": self.shared,
-            "waited_at": self.waited_at,
             "slow_start": self.slow_start,
         }
 
@@ -141,22 +139,9 @@ class HostState:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
 
-    def held(self, now: float) -> None:
-        """A request has to wait for the budget (every slot taken, or the spacing), not for a 429's pause: the
-        host wants more than it has (``hungry``)."""
-        if now >= self.paused_until:
-            self.waited_at = now
-            self.dirty = True
-
-    def hungry(self, now: float) -> bool:
-        """A request of the host had to wait for the budget within the last window, or the host is new (in its
-        first window: it comes to get a share, not one slot)."""
-        new = self.born == 0.0 or now - self.born < self.window
-        return new or (self.waited_at > 0 and now - self.waited_at < self.window)
-
     def share(self, equal: float) -> None:
-        """This host's share of the limit among the hosts that share it (``client.peers.share_of``): when that
-        changed, start from it, down to it when it shrank, up to it when it grew."""
+        """This host's equal share of the limit among the hosts that share it (``equal_share``): when that
+        changed, start from it, down to it when a host came, up to it when one left."""
         if equal == self.shared:
             return
         before = self.shared or float(self.limit)  # none yet: the host was alone
@@ -232,6 +217,14 @@ class HostState:
         self.effective = min(float(self.limit), self.effective + step)
         self.increases += 1
         self.changed_at = now
+
+
+def equal_share(limit: int, hosts: Sequence[str], host: str) -> float:
+    """``host``'s slots when ``limit`` is split between ``hosts`` (sorted ids): the remainder goes one slot each
+    to the first ones, so that the shares add up to the limit (10 between 4 hosts: 3, 3, 2, 2); at least 1."""
+    count = max(1, len(hosts))
+    rank = hosts.index(host) if host in hosts else count - 1
+    return float(max(1, limit // count + (1 if rank < limit % count else 0)))
 
 
 def _number(value: Any, default: float) -> float:

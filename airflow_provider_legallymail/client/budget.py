@@ -37,15 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from airflow_provider_legallymail.client.adaptive import HostState
-from airflow_provider_legallymail.client.peers import (
-    Entry,
-    Peers,
-    VariableBoard,
-    share_of,
-    sharing_enabled,
-    variable_key,
-)
+from airflow_provider_legallymail.client.adaptive import HostState, equal_share
+from airflow_provider_legallymail.client.peers import Peers, VariableBoard, sharing_enabled, variable_key
 from airflow_provider_legallymail.private_files import UnsafeStateError, open_existing_or_new, private_dir
 from airflow_provider_legallymail.storage import digest
 from airflow_provider_legallymail.topology import is_distributed_executor
@@ -154,8 +147,6 @@ class RequestBudget:
             started, wait = self._try_take()
             if wait <= 0:
                 return started
-            if self.peers is not None and not self.peers.failed:  # a host that waits says so, and gets its share
-                wait = min(wait, self.peers.refresh)
             self._sleep(wait)
 
     def settle(self, started: float) -> None:
@@ -181,73 +172,50 @@ class RequestBudget:
         with self._state() as state:
             return state.allowed()
 
-    def held(self) -> None:
-        """A request (a poll the poller has to make) waits for a slot: the host wants more than it has."""
-        if self.enabled:
-            with self._state() as state:
-                state.held(self._clock())
-
     def poll_view(self) -> PollView:
         """What a background poller needs to yield to sends, read under one lock (see ``PollView``); takes no
         slot. A host paused by a 429 has none free until the pause ends."""
         if not self.enabled:
             return PollView(1 << 30, 0.0, 1 << 30, sends_active=False)
-        board = self._board()
         with self._state() as state:
             now = self._clock()
             state.expire(now)
-            self._share(state, board, now)
             self._start(state)
             free = 0 if state.paused_until > now else state.allowed() - len(state.stamps)
-            wait = state.next_release(now)
-            if self.peers is not None and not self.peers.failed:
-                wait = min(wait, self.peers.refresh)
-            return PollView(free, wait, state.allowed(), state.sends_active(now))
+            return PollView(free, state.next_release(now), state.allowed(), state.sends_active(now))
 
     def _try_take(self) -> tuple[float, float]:
         """(now, 0) when a slot was taken; otherwise (now, seconds until one may be)."""
         if not self.enabled:
             return self._clock(), 0.0
-        board = self._board()
+        hosts = self._hosts()
         with self._state() as state:
             now = self._clock()
             state.expire(now)
-            self._share(state, board, now)
+            if hosts:
+                state.share(equal_share(self.limit, hosts, self._host))
             if not self.background:
                 state.want(now)
             self._start(state)
             wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
-                state.held(now)
                 return now, wait
             state.take(now, grow=self.adaptive and (not self.background or state.calm(now)))
             return now, 0.0
 
-    def _board(self) -> dict[str, Entry] | None:
-        """The hosts that share the budget now and what they use (``client.peers``); None when it is not shared
-        through Airflow."""
+    def _hosts(self) -> list[str]:
+        """The hosts that share the budget now (``client.peers``); ``[]`` when it is not shared through Airflow."""
         if not self._shares_address():
-            return None
+            return []
         if self.peers is None:
             if not sharing_enabled():
-                return None
+                return []
             refresh = self.window / max(1, self.limit)
             self.peers = Peers(VariableBoard(variable_key(self._key)), self.window, refresh, self._clock)
         if not self._host:
             with self._state() as state:
                 self._host = state.host
-        return self.peers.read(self._host, self._usage)
-
-    def _share(self, state: HostState, board: dict[str, Entry] | None, now: float) -> None:
-        if board is not None:
-            state.share(share_of(self.limit, board, self._host, hungry=state.hungry(now), used=len(state.stamps)))
-
-    def _usage(self) -> tuple[int, bool]:
-        """This host's requests in the window and whether it is hungry, for its entry on the board."""
-        with self._state() as state:
-            now = self._clock()
-            state.expire(now)
-            return len(state.stamps), state.hungry(now)
+        return self.peers.hosts(self._host)
 
     def _start(self, state: HostState) -> None:
         """A poller's first request on a fresh host that may share the address starts slow (``adaptive``)."""

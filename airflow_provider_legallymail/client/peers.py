@@ -6,18 +6,13 @@ limit, and no host sees the others' requests. Each host's limit adapts to the 42
 or a triggerer that starts next to busy workers, cost the address a burst of 429s, and a host left alone
 after the others went idle climbs back to the whole limit only slowly.
 
-So under a distributed executor every host that asks for a request slot writes into the Airflow Variable
-``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object: host id -> ``{"at", "used",
-"hungry"}``) when it wrote, its requests in the last window, and whether one had to wait for the budget: at most
-once per half window, every other read while hungry (``HUNGRY_RENEWAL``; a hungry entry not renewed within
-``HUNGRY_STALE`` reads is a dead host's, or one that no longer waits, and counts as not hungry), and when it
-becomes hungry or stops being so. It reads the Variable at most every
-``window / limit`` seconds. The hosts listed within the last window and a half (``EXPIRY``) share the budget
-(``share_of``): one that is not hungry keeps what it used plus one slot, the hungry ones split the rest, so
-the shares add up to the limit. When its share changes (a host came, left, or wants more or less), a host
-goes to it at once instead of waiting for a 429 (``HostState.share``). 429s still cut and calm windows still
-grow each host's limit, so hosts that do not share an address (each has its own) climb back to the whole
-limit.
+So under a distributed executor every host that asks for a request slot writes that it did into the Airflow
+Variable ``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object ``{host id: epoch
+seconds}``), at most once per half window, and reads it at most every ``window / limit`` seconds. The hosts
+listed within the last window and a half (``EXPIRY``) are the ones sharing the budget now: when another one
+comes, a host starts from an equal share at once instead of waiting for a 429; when one goes idle, the others
+take its share at once (``HostState.share``). 429s still cut and calm windows still grow each host's limit, so hosts
+that do not share an address (each has its own) climb back to the whole limit.
 
 A host is its budget file (``client.budget``): its id is drawn once and kept there, so every process of a
 host (each task runs in one) announces the same host. Workers and triggerers reach the Variable through
@@ -31,8 +26,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from airflow_provider_legallymail.storage import configured_flag, digest
 
@@ -42,8 +37,6 @@ DESCRIPTION = (
     "airflow-provider-legallymail under a distributed executor (see its 'request budget' docs)."
 )
 SETTING = "share_budget_between_hosts"
-HUNGRY_RENEWAL = 2  # reads: how often a hungry host renews its entry
-HUNGRY_STALE = 4  # reads: a hungry entry not renewed for this long counts as not hungry
 EXPIRY = 1.5  # windows: a host renews its entry every half window, so one that asked within the window is listed
 log = logging.getLogger(__name__)
 
@@ -84,57 +77,17 @@ def sharing_enabled() -> bool:
     return configured_flag(SETTING, default=True)
 
 
-class Entry(NamedTuple):
-    """What a host last wrote on the board."""
-
-    at: float  # when it wrote it
-    used: int  # its requests in the window before
-    hungry: bool  # one of its requests waited for a slot within the window before
-
-
-def parse(text: str | None) -> dict[str, Entry]:
-    """``{host id: Entry}`` from the board's text; anything unreadable counts as no host, and a bare time (an
-    announcement alone) as a host that wants all it can get."""
+def parse(text: str | None) -> dict[str, float]:
+    """``{host id: last asked}`` from the board's text; anything unreadable counts as no host."""
     try:
         data: Any = json.loads(text or "{}")
     except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
-    board = {}
-    for host, value in data.items():
-        if _is_number(value):
-            board[str(host)] = Entry(float(value), 0, True)
-        elif isinstance(value, dict) and _is_number(value.get("at")):
-            used: Any = value.get("used")
-            board[str(host)] = Entry(
-                float(value["at"]), int(used) if _is_number(used) else 0, value.get("hungry") is not False
-            )
-    return board
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def share_of(limit: int, board: Mapping[str, Entry], host: str, *, hungry: bool, used: int) -> float:
-    """``host``'s slots of ``limit`` among the hosts on ``board`` (``host``: ``hungry`` and ``used`` as it is now,
-    whatever its entry says; the others as their entries say).
-
-    A host that did not wait for a slot keeps what it used plus one (at most an equal share, rounded up): it
-    needs no more, and once it does, it waits, says so and gets more. The hungry hosts split the rest, the
-    remainder one slot each to the first ids, so that the shares add up to the limit (10 between four
-    hungry hosts: 3, 3, 2, 2). At least 1.
-    """
-    hosts = set(board) | {host}
-    ceiling = -(-limit // len(hosts))
-    if not hungry:
-        return float(max(1, min(used + 1, ceiling)))
-    fed = {h: min(entry.used + 1, ceiling) for h, entry in board.items() if h != host and not entry.hungry}
-    starving = sorted(hosts - set(fed))
-    rest = max(0, limit - sum(fed.values()))
-    rank = starving.index(host)
-    return float(max(1, rest // len(starving) + (1 if rank < rest % len(starving) else 0)))
+    return {
+        str(host): float(at) for host, at in data.items() if isinstance(at, int | float) and not isinstance(at, bool)
+    }
 
 
 class Peers:
@@ -146,28 +99,23 @@ class Peers:
         self.refresh = refresh
         self._clock = clock
         self._read_at = float("-inf")
-        self._seen: dict[str, Entry] | None = None
+        self._hosts: list[str] = []
         self.failed = False
 
-    def read(self, host: str, mine: Callable[[], tuple[int, bool]]) -> dict[str, Entry] | None:
-        """The board, after reading it (and writing ``host``'s entry from ``mine()``: its used slots, whether it
-        is hungry) when due, else as last read; None (unknown) once the board failed."""
+    def hosts(self, host: str) -> list[str]:
+        """The ids of the hosts sharing the budget, sorted, after reading (and announcing ``host`` on) the board
+        when due; the last ones read otherwise; ``[]`` (unknown) once the board failed."""
         now = self._clock()
         if self.failed:
-            return None
+            return []
         if now - self._read_at < self.refresh:
-            return self._seen
+            return self._hosts
         self._read_at = now
         try:
-            board = {h: e for h, e in parse(self.board.read()).items() if now - e.at < self.window * EXPIRY}
-            used, hungry = mine()
-            own = board.get(host)
-            due = self.window / 2 if not hungry else min(self.window / 2, self.refresh * HUNGRY_RENEWAL)
-            if own is None or now - own.at >= due or own.hungry != hungry:
-                board[host] = Entry(now, used, hungry)
-                self.board.write(
-                    json.dumps({h: {"at": e.at, "used": e.used, "hungry": e.hungry} for h, e in board.items()})
-                )
+            hosts = {h: at for h, at in parse(self.board.read()).items() if now - at < self.window * EXPIRY}
+            if now - hosts.get(host, float("-inf")) >= self.window / 2:
+                hosts[host] = now
+                self.board.write(json.dumps(hosts, sort_keys=True))
         except Exception as exc:
             self.failed = True
             log.warning(
@@ -175,9 +123,6 @@ class Peers:
                 type(exc).__name__,
                 exc,
             )
-            return None
-        # a hungry host renews its entry every few reads: one that did not is dead or no longer waits, and keeps
-        # only what it used (its requests are still in the API's window) until its entry expires
-        stale = self.refresh * HUNGRY_STALE
-        self._seen = {h: e._replace(hungry=e.hungry and now - e.at < stale) for h, e in board.items()}
-        return self._seen
+            return []
+        self._hosts = sorted(hosts)
+        return self._hosts

@@ -289,16 +289,14 @@ class Poller:
         """One request, or one wait for a slot or for something to become allowed; False once nothing can succeed."""
         now = self.now()
         budget = self._budget()
-        action, next_at = choose(self.watches.values(), now, self.config, self._last_list, self.feeds)
-        if action is None:
-            await self._sleep(min(next_at - now, self.config.cap), wakeable=True)
-            return True
         view = await asyncio.to_thread(budget.poll_view)
         reserve = self._reserve_for(view)
         if view.free <= reserve:
-            if budget.enabled:
-                await asyncio.to_thread(budget.held)  # a poll to make and no slot for it: the host wants more
             await asyncio.sleep(max(view.wait, 0.005))
+            return True
+        action, next_at = choose(self.watches.values(), now, self.config, self._last_list, self.feeds)
+        if action is None:
+            await self._sleep(min(next_at - now, self.config.cap), wakeable=True)
             return True
         pace = time.monotonic() - self._paced_until
         if not action.urgent and pace < 0:  # spread the poller's share evenly over the window

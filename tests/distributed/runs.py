@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from airflow_provider_legallymail.client.peers import Entry
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
 from tests.distributed.figures import Attempt, Figures, Try, email_unit, epoch
@@ -73,12 +72,12 @@ def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:
             figures.archives_verified_elsewhere += 1
 
 
-def budget_hosts(api: AirflowApi) -> dict[str, Entry]:
-    """The hosts listed on the budget Variables (``client.peers``) at the end, and what each last wrote."""
+def budget_hosts(api: AirflowApi) -> dict[str, float]:
+    """The hosts listed on the budget Variables (``client.peers``) at the end: host id -> when it last asked."""
     from airflow_provider_legallymail.client.peers import VARIABLE_PREFIX, parse
 
     found = api.call("GET", "/api/v2/variables", params={"variable_key_pattern": VARIABLE_PREFIX, "limit": 100})
-    hosts: dict[str, Entry] = {}
+    hosts: dict[str, float] = {}
     for variable in found.get("variables", []):
         if str(variable.get("key", "")).startswith(VARIABLE_PREFIX):
             hosts.update(parse(variable.get("value")))

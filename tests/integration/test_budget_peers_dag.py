@@ -23,10 +23,9 @@ def test_a_task_announces_its_host_in_the_variable_and_counts_the_others_there()
             from airflow.sdk import Variable
             from airflow_provider_legallymail.client.peers import Peers, VariableBoard
 
-            Variable.set({key!r}, json.dumps({{"other-host": {{"at": time.time(), "used": 4, "hungry": True}},
-                                               "gone-host": {{"at": time.time() - 3600, "used": 9, "hungry": True}}}}))
+            Variable.set({key!r}, json.dumps({{"other-host": time.time(), "gone-host": time.time() - 3600}}))
             peers = Peers(VariableBoard({key!r}), 60.0, 6.0, time.time)
-            return {{"hosts": sorted(peers.read("this-host", lambda: (2, False)) or {{}}), "failed": peers.failed,
+            return {{"hosts": peers.hosts("this-host"), "failed": peers.failed,
                      "board": json.loads(Variable.get({key!r}))}}
 
         with DAG("budget_peers", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_legallymail.client.budget import RequestBudget
-from airflow_provider_legallymail.client.peers import Entry, Peers, parse, share_of, variable_key
+from airflow_provider_legallymail.client.peers import Peers, parse, variable_key
 from tests.unit.client.test_budget import FakeTime
 
 
@@ -45,52 +45,35 @@ def distributed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
 
 
-def other_host(board: MemoryBoard, at: float, used: int, hungry: bool, name: str = "other-host") -> None:
-    """Another host's entry on the board (what it wrote at ``at``)."""
-    entries = json.loads(board.text or "{}")
-    entries[name] = {"at": at, "used": used, "hungry": hungry}
-    board.text = json.dumps(entries)
+def test_a_host_that_comes_next_to_a_busy_one_makes_both_start_from_half_the_limit(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    first, second = host_budget(t, tmp_path / "a", board), host_budget(t, tmp_path / "b", board)
+    first.acquire()
+    assert first.current_limit() == 10  # alone on the board
+    t.now += 1
+    second.acquire()
+    assert second.current_limit() == 5  # it read the first host there: no burst into the first one's share
+    t.now += 6
+    first.acquire()  # its next read, a refresh later
+    assert first.current_limit() == 5
+    assert sorted(json.loads(board.text or "{}")) == sorted([first._host, second._host])
 
 
-def test_the_limit_is_split_whole_between_hungry_hosts_and_fed_ones_keep_what_they_use() -> None:
-    hungry = {name: Entry(0.0, 5, True) for name in "abcd"}
-    shares = [share_of(10, hungry, name, hungry=True, used=5) for name in "abcd"]
-    assert sorted(shares) == [2, 2, 3, 3]  # 10 in all, not 4 x 2
-    board = {"a": Entry(0.0, 4, True), "b": Entry(0.0, 1, False), "c": Entry(0.0, 0, False)}
-    assert share_of(10, board, "a", hungry=True, used=4) == 7  # b keeps 2 (its 1 and one more), c keeps 1
-    assert share_of(10, board, "b", hungry=False, used=1) == 2  # b itself, as the others count it
-    assert share_of(10, {"b": Entry(0.0, 9, False)}, "a", hungry=True, used=0) == 5  # at most an equal share
-    assert share_of(10, {}, "a", hungry=True, used=0) == 10 and share_of(1, hungry, "a", hungry=True, used=0) == 1
-
-
-def test_a_host_next_to_a_hungry_one_starts_from_half_and_takes_more_when_the_other_needs_less(
+def test_four_hosts_split_the_limit_whole_and_the_busy_one_takes_it_all_when_the_others_go_idle(
     tmp_path: Path,
 ) -> None:
     t, board = FakeTime(), MemoryBoard()
-    budget = host_budget(t, tmp_path, board)
-    other_host(board, t.now, used=8, hungry=True)
-    budget.acquire()
-    assert budget.current_limit() == 5  # no burst into the other host's share, before any 429
-    t.now += 7
-    other_host(board, t.now, used=1, hungry=False)  # its work is done
-    budget.acquire()
-    assert budget.current_limit() == 8  # it keeps 2
-    entry = json.loads(board.text or "{}")[budget._host]
-    assert entry["used"] == 0 and entry["hungry"] is True  # written before its first request: new, it wants a share
-
-
-def test_when_the_other_hosts_go_quiet_the_busy_one_takes_the_whole_limit_at_once(tmp_path: Path) -> None:
-    t, board = FakeTime(), MemoryBoard()
-    budget = host_budget(t, tmp_path, board)
-    for name in ("b", "c", "d"):
-        other_host(board, t.now, used=3, hungry=True, name=name)
-    budget.acquire()
-    assert budget.current_limit() == 2
-    t.now += 91  # the others wrote nothing for a window and a half: gone (idle, or killed)
-    starts = [budget.acquire() for _ in range(6)]
-    assert budget.current_limit() == 10
-    assert starts[-1] - starts[0] <= 12  # the one slot of a quiet host, then a refresh (6 s) to say it wants more
-    assert list(json.loads(board.text or "{}")) == [budget._host]
+    hosts = [host_budget(t, tmp_path / name, board) for name in "abcd"]
+    for budget in hosts:
+        budget.acquire()
+    t.now += 60
+    for budget in hosts:
+        budget.acquire()  # each reads the board again: four hosts
+    assert sorted(budget.current_limit() for budget in hosts) == [2, 2, 3, 3]  # 10 in all, not 4 x 2
+    t.now += 91  # only the first host still asks for slots: the others' entries are a window and a half old
+    hosts[0].acquire()
+    assert hosts[0].current_limit() == 10
+    assert list(json.loads(board.text or "{}")) == [hosts[0]._host]
 
 
 def test_every_process_of_a_host_announces_the_same_host(tmp_path: Path) -> None:
@@ -114,29 +97,21 @@ def test_the_board_is_read_at_most_once_a_refresh_and_written_at_most_once_a_hal
     assert seen == [(1, 1), (1, 1), (2, 1), (2, 1), (3, 2)]
 
 
-def test_a_host_that_finds_its_slots_taken_says_so_at_its_next_read(tmp_path: Path) -> None:
+def test_a_host_a_429_cut_below_its_share_grows_back_to_it_within_two_busy_windows(tmp_path: Path) -> None:
     t, board = FakeTime(), MemoryBoard()
-    budget = host_budget(t, tmp_path, board)
-    other_host(board, t.now, used=8, hungry=True)
-    for _ in range(6):  # its share is 5: the sixth waits for a slot
-        budget.acquire()
-    assert json.loads(board.text or "{}")[budget._host]["hungry"] is True
-
-
-def test_a_host_a_429_cut_below_its_share_grows_back_to_it_within_three_busy_windows(tmp_path: Path) -> None:
-    t, board = FakeTime(), MemoryBoard()
-    budget = host_budget(t, tmp_path, board)
-    other_host(board, t.now, used=5, hungry=True)
-    budget.throttled(budget.acquire(), 0)  # traffic the board does not know about, or an overlap
-    assert budget.current_limit() == 1
+    first, second = host_budget(t, tmp_path / "a", board), host_budget(t, tmp_path / "b", board)
+    first.acquire()
+    second.acquire()
+    second.throttled(second.acquire(), 0)  # another address's hosts, or a third host that has not announced
+    assert second.current_limit() == 1
     limits = []
     for _ in range(3):
-        end = t.now + 60
-        while t.now < end:  # busy: it always wants one more request than it may send
-            other_host(board, t.now, used=5, hungry=True)  # the other host is still there, still busy
-            budget.acquire()
-        limits.append(budget.current_limit())
-    assert limits[-1] == 5 and limits[0] > 1  # back to its share; the small steps would still be at 1
+        t.now += 60
+        first.acquire()  # still two hosts
+        for _ in range(second.current_limit()):
+            second.acquire()  # busy: every slot used
+        limits.append(second.current_limit())
+    assert limits == [3, 4, 5]  # 1 -> 3 (half of the gap of 4), 4, its share 5; the small steps would give 1, 1, 1
 
 
 def test_a_board_that_fails_leaves_the_budget_to_the_429s_and_says_so_once(
@@ -168,37 +143,7 @@ def test_the_setting_turns_the_announcements_off(tmp_path: Path, monkeypatch: py
     assert budget.peers is None
 
 
-def test_the_variable_is_named_for_the_api_and_unreadable_entries_count_as_no_host() -> None:
+def test_the_variable_is_named_for_the_api_and_unreadable_text_counts_as_no_host() -> None:
     assert variable_key("https://legallymail.com:443").startswith("legallymail_budget_hosts_")
     assert variable_key("https://a:443") != variable_key("https://b:443")
-    assert parse("not json") == {} and parse("[1]") == {}
-    assert parse('{"h": "x", "g": 5, "f": {"at": 7, "used": 2, "hungry": false}, "e": {"used": 1}}') == {
-        "g": Entry(5.0, 0, True),  # a bare time: an announcement alone, wanting all it can get
-        "f": Entry(7.0, 2, False),
-    }
-
-
-def test_a_poller_held_back_makes_its_host_hungry_and_one_with_nothing_to_poll_does_not(tmp_path: Path) -> None:
-    t, board = FakeTime(), MemoryBoard()
-    poller = host_budget(t, tmp_path, board)
-    poller.background = True
-    poller.acquire()
-    t.now += 61  # past its first window: only a wait makes it hungry now
-    poller.poll_view()
-    assert json.loads(board.text or "{}")[poller._host]["hungry"] is False  # it asked for nothing
-    poller.held()  # what the shared poller calls when it has a poll to make and no slot for it
-    t.now += 7
-    poller.poll_view()
-    assert json.loads(board.text or "{}")[poller._host]["hungry"] is True
-
-
-def test_a_hungry_host_that_stopped_renewing_its_entry_keeps_only_what_it_used(tmp_path: Path) -> None:
-    """A worker killed while it waited for slots: its share goes to the others within a few reads, not a window."""
-    t, board = FakeTime(), MemoryBoard()
-    budget = host_budget(t, tmp_path, board)
-    other_host(board, t.now - 12, used=3, hungry=True)  # renewed two reads (12 s) ago: alive and waiting
-    budget.acquire()
-    assert budget.current_limit() == 5
-    t.now += 18  # 30 s since the other wrote: four reads without a renewal
-    budget.acquire()
-    assert budget.current_limit() == 6  # it keeps its 3 and one more (its requests are still in the window)
+    assert parse("not json") == {} and parse("[1]") == {} and parse('{"h": "x", "g": 5}') == {"g": 5.0}
