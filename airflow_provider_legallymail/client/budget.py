@@ -125,6 +125,7 @@ class RequestBudget:
         self._key = key
         self._host = ""  # this host's id (from its budget file), once read
         self.peers: Peers | None = None  # the hosts sharing the budget (client.peers), when it is shared
+        self._sharing: bool | None = None  # [legallymail] share_budget_between_hosts, read once
         self.background = False  # True for a poller's client: its requests do not make the host keep a reserve
 
     @property
@@ -208,7 +209,9 @@ class RequestBudget:
         if not self._shares_address():
             return []
         if self.peers is None:
-            if not sharing_enabled():
+            if self._sharing is None:
+                self._sharing = sharing_enabled()
+            if not self._sharing:
                 return []
             refresh = self.window / max(1, self.limit)
             self.peers = Peers(VariableBoard(variable_key(self._key)), self.window, refresh, self._clock)

@@ -9,10 +9,11 @@ after the others went idle climbs back to the whole limit only slowly.
 So under a distributed executor every host that asks for a request slot writes that it did into the Airflow
 Variable ``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object ``{host id: epoch
 seconds}``), at most once per half window, and reads it at most every ``window / limit`` seconds. The hosts
-listed within the last window and a half (``EXPIRY``) are the ones sharing the budget now: when another one
-comes, a host starts from an equal share at once instead of waiting for a 429; when one goes idle, the others
-take its share at once (``HostState.share``). 429s still cut and calm windows still grow each host's limit, so hosts
-that do not share an address (each has its own) climb back to the whole limit.
+listed within the last window and a half (``EXPIRY``) are the ones sharing the budget now, in equal shares
+that add up to the limit (``adaptive.equal_share``): when another one comes, a host goes down to its share at
+once instead of waiting for a 429; when one goes idle or dies, the others take its share once its entry
+expires (``HostState.share``). 429s still cut and calm windows still grow each host's limit, so hosts that do
+not share an address (each has its own) climb back to the whole limit.
 
 A host is its budget file (``client.budget``): its id is drawn once and kept there, so every process of a
 host (each task runs in one) announces the same host. Workers and triggerers reach the Variable through
