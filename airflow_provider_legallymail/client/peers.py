@@ -40,10 +40,13 @@ DESCRIPTION = (
 SETTING = "share_budget_between_hosts"
 EXPIRY = 1.5  # windows: a host renews its entry every half window, so one that asked within the window is listed
 log = logging.getLogger(__name__)
+_failed: set[str] = set()  # the boards that failed in this process: every budget of it stops using them
 
 
 class Board(Protocol):
-    """Where the hosts' announcements are kept: text read and written whole."""
+    """Where the hosts' announcements are kept (``key`` names it): text read and written whole."""
+
+    key: str
 
     def read(self) -> str | None: ...
 
@@ -107,7 +110,8 @@ class Peers:
         """The ids of the hosts sharing the budget, sorted, after reading (and announcing ``host`` on) the board
         when due; the last ones read otherwise; ``[]`` (unknown) once the board failed."""
         now = self._clock()
-        if self.failed:
+        if self.failed or self.board.key in _failed:
+            self.failed = True
             return []
         if now - self._read_at < self.refresh:
             return self._hosts
@@ -119,6 +123,7 @@ class Peers:
                 self.board.write(json.dumps(hosts, sort_keys=True))
         except Exception as exc:
             self.failed = True
+            _failed.add(self.board.key)
             log.warning(
                 "Could not share the request budget with the other hosts (%s: %s); this process adapts to 429s alone.",
                 type(exc).__name__,

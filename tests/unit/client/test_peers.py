@@ -16,6 +16,7 @@ from tests.unit.client.test_budget import FakeTime
 
 class MemoryBoard:
     def __init__(self) -> None:
+        self.key = f"board-{id(self)}"
         self.text: str | None = None
         self.reads = self.writes = 0
 
@@ -30,6 +31,7 @@ class MemoryBoard:
 
 class BrokenBoard(MemoryBoard):
     def read(self) -> str | None:
+        self.reads += 1
         raise ConnectionError("execution API unreachable")
 
 
@@ -117,15 +119,17 @@ def test_a_host_a_429_cut_below_its_share_grows_back_to_it_within_two_busy_windo
 def test_a_board_that_fails_leaves_the_budget_to_the_429s_and_says_so_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    t = FakeTime()
-    budget = host_budget(t, tmp_path, BrokenBoard())
+    t, board = FakeTime(), BrokenBoard()
+    budget, later = host_budget(t, tmp_path, board), host_budget(t, tmp_path, board)  # a second hook, say
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
             budget.acquire()
+            later.acquire()
             t.now += 10
     assert budget.current_limit() == 10
     warnings = [r.getMessage() for r in caplog.records if "share the request budget" in r.getMessage()]
     assert len(warnings) == 1 and "ConnectionError: execution API unreachable" in warnings[0]
+    assert board.reads == 1  # the process stopped using the board, whichever budget tried it
 
 
 def test_one_host_alone_never_touches_the_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
