@@ -26,10 +26,11 @@ every probe that overshoots costs a 429:
   only once the host has seen no 429 for ``BACKGROUND_CALM`` windows: right after a 429, the sends probe for
   more, and a triggerer's polls, which can wait, live with what the host has.
 - **Hosts that announce each other share at once.** Under a distributed executor the hosts that ask for
-  slots announce themselves (``client.peers``); when the recent ones change, a host starts from its equal
-  share of the limit (``share``, ``equal_share``): down to it when a host came, up to it when one left.
-  The rules above go on from there.
-  Below its equal share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
+  slots announce themselves, and whether they only poll (``client.peers``); when the recent ones change, a
+  host starts from its share of the limit (``share``, ``host_share``: a host that only polls weighs half
+  of one that sends): down to it when a host came, up to it when one left. The rules above go on from
+  there.
+  Below its share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
   window, not by the small steps: the hosts' shares add up to the limit, so that is safe unless traffic the
   board does not know uses the address.
 - **A triggerer starts slow.** Under an executor of several hosts, a host whose first request is a
@@ -50,7 +51,7 @@ every probe that overshoots costs a 429:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ MIN_STEP = 0.05
 SPEEDUP_STEPS = 2.0
 MAX_SPEEDUP = 16.0
 BACKGROUND_START = 0.2  # of the limit: a fresh host under a distributed executor whose first request is a poll
+POLL_WEIGHT = 0.5  # a host that only polls (a triggerer) against one that sends, in the shares (host_share)
 BACKGROUND_CALM = 4.0  # windows without a 429 before a background poller's requests may grow the host's limit
 PACING = 0.5  # two requests of one host start at least this much of the even spacing (window / limit) apart
 FUTURE_TOLERANCE = 1.0  # a stamp further ahead than this (another process's clock went back) is dropped
@@ -78,7 +80,7 @@ class HostState:
     born: float = 0.0  # the host's first request (0: none yet)
     wanted_at: float = 0.0  # the last time a request that is not a background poll asked for a slot
     host: str = ""  # this host's id among the hosts that share the budget (client.peers; drawn by client.budget)
-    shared: float = 0.0  # this host's equal share among the hosts that announce each other (client.peers); 0: none
+    shared: float = 0.0  # this host's share among the hosts that announce each other (client.peers); 0: none
     slow_start: bool = False  # started below the limit (start_background): doubles until a 429 or a share
     dirty: bool = False
 
@@ -139,14 +141,14 @@ class HostState:
             wait = max(wait, self.stamps[over] + self.window - now)
         return max(0.0, wait)
 
-    def share(self, equal: float) -> None:
-        """This host's equal share of the limit among the hosts that share it (``equal_share``): when that
-        changed, start from it, down to it when a host came, up to it when one left."""
-        if equal == self.shared:
+    def share(self, slots: float) -> None:
+        """This host's share of the limit among the hosts that share it (``host_share``): when that changed,
+        start from it, down to it when a host came, up to it when one left."""
+        if slots == self.shared:
             return
         before = self.shared or float(self.limit)  # none yet: the host was alone
-        self.effective = min(self.effective, equal) if equal < before else max(self.effective, equal)
-        self.shared = equal
+        self.effective = min(self.effective, slots) if slots < before else max(self.effective, slots)
+        self.shared = slots
         self.slow_start = False
         self.dirty = True
 
@@ -211,7 +213,7 @@ class HostState:
         step = max(MIN_STEP, GROWTH * self.effective / self.limit) * speedup
         if self.slow_start:  # no 429 yet since start_background: double
             step = self.effective
-        elif self.effective < self.shared:  # back to the equal share, half the way (at least a slot) a window
+        elif self.effective < self.shared:  # back to the share, half the way (at least a slot) a window
             gap = self.shared - self.effective
             step = max(step, min(gap, max(1.0, gap / 2)))
         self.effective = min(float(self.limit), self.effective + step)
@@ -219,12 +221,22 @@ class HostState:
         self.changed_at = now
 
 
-def equal_share(limit: int, hosts: Sequence[str], host: str) -> float:
-    """``host``'s slots when ``limit`` is split between ``hosts`` (sorted ids): the remainder goes one slot each
-    to the first ones, so that the shares add up to the limit (10 between 4 hosts: 3, 3, 2, 2); at least 1."""
-    count = max(1, len(hosts))
-    rank = hosts.index(host) if host in hosts else count - 1
-    return float(max(1, limit // count + (1 if rank < limit % count else 0)))
+def host_share(limit: int, hosts: Mapping[str, bool], host: str) -> float:
+    """``host``'s slots when ``limit`` is split between ``hosts`` (id -> polls only, ``client.peers``): a host
+    that only polls (a triggerer) weighs ``POLL_WEIGHT`` of one that sends, since waits can wait and sends
+    cannot. Whole slots that add up to the limit (largest remainders; ties to the hosts that send, then by
+    id): 10 between two workers and two triggerers is 3, 3, 2, 2 (the workers' 3), between four workers
+    3, 3, 2, 2 (by id), between one worker and one triggerer 7 and 3. At least 1 each."""
+    order = sorted(hosts, key=lambda h: (hosts[h], h))
+    if host not in hosts:
+        return float(max(1, limit // max(1, len(order) + 1)))
+    weights = [POLL_WEIGHT if hosts[h] else 1.0 for h in order]
+    exact = [limit * w / sum(weights) for w in weights]
+    slots = [int(x + 1e-9) for x in exact]
+    by_remainder = sorted(range(len(order)), key=lambda i: (-round(exact[i] - slots[i], 9), i))
+    for i in by_remainder[: limit - sum(slots)]:
+        slots[i] += 1
+    return float(max(1, slots[order.index(host)]))
 
 
 def _number(value: Any, default: float) -> float:

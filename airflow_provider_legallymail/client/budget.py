@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from airflow_provider_legallymail.client.adaptive import HostState, equal_share
+from airflow_provider_legallymail.client.adaptive import HostState, host_share
 from airflow_provider_legallymail.client.peers import Peers, VariableBoard, sharing_enabled, variable_key
 from airflow_provider_legallymail.private_files import UnsafeStateError, open_existing_or_new, private_dir
 from airflow_provider_legallymail.storage import digest
@@ -194,7 +194,7 @@ class RequestBudget:
             now = self._clock()
             state.expire(now)
             if hosts:
-                state.share(equal_share(self.limit, hosts, self._host))
+                state.share(host_share(self.limit, hosts, self._host))
             if not self.background:
                 state.want(now)
             self._start(state)
@@ -204,21 +204,30 @@ class RequestBudget:
             state.take(now, grow=self.adaptive and (not self.background or state.calm(now)))
             return now, 0.0
 
-    def _hosts(self) -> list[str]:
-        """The hosts that share the budget now (``client.peers``); ``[]`` when it is not shared through Airflow."""
+    def _hosts(self) -> dict[str, bool]:
+        """The hosts that share the budget now, and whether each only polls (``client.peers``); ``{}`` when it is
+        not shared through Airflow."""
         if not self._shares_address():
-            return []
+            return {}
         if self.peers is None:
             if self._sharing is None:
                 self._sharing = sharing_enabled()
             if not self._sharing:
-                return []
+                return {}
             refresh = self.window / max(1, self.limit)
             self.peers = Peers(VariableBoard(variable_key(self._key)), self.window, refresh, self._clock)
         if not self._host:
             with self._state() as state:
                 self._host = state.host
-        return self.peers.hosts(self._host)
+        return self.peers.hosts(self._host, self._only_polls)
+
+    def _only_polls(self) -> bool:
+        """This host only polls now: this is a poller's client, and no send of the host asked for a slot within
+        the last window (a triggerer; a worker that also runs one announces that it sends)."""
+        if not self.background:
+            return False
+        with self._state() as state:
+            return not state.sends_active(self._clock())
 
     def _start(self, state: HostState) -> None:
         """A poller's first request on a fresh host that may share the address starts slow (``adaptive``)."""

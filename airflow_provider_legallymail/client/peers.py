@@ -7,13 +7,15 @@ or a triggerer that starts next to busy workers, cost the address a burst of 429
 after the others went idle climbs back to the whole limit only slowly.
 
 So under a distributed executor every host that asks for a request slot writes that it did into the Airflow
-Variable ``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object ``{host id: epoch
-seconds}``), at most once per half window, and reads it at most every ``window / limit`` seconds. The hosts
-listed within the last window and a half (``EXPIRY``) are the ones sharing the budget now, in equal shares
-that add up to the limit (``adaptive.equal_share``): when another one comes, a host goes down to its share at
-once instead of waiting for a 429; when one goes idle or dies, the others take its share once its entry
-expires (``HostState.share``). 429s still cut and calm windows still grow each host's limit, so hosts that do
-not share an address (each has its own) climb back to the whole limit.
+Variable ``legallymail_budget_hosts_<digest of the API base URL>`` (a JSON object: host id -> epoch seconds,
+or ``{"at": epoch seconds, "polls": true}`` for a host that only polls), at most once per half window or when
+it starts or stops sending, and reads it at most every ``window / limit`` seconds. The hosts listed within
+the last window and a half (``EXPIRY``) are the ones sharing the budget now, in shares that add up to the
+limit, a host that only polls (a triggerer) weighing half of one that sends (``adaptive.host_share``): when
+another one comes, a host goes down to its share at once instead of waiting for a 429; when one goes idle or
+dies, the others take its share once its entry expires (``HostState.share``). 429s still cut and calm
+windows still grow each host's limit, so hosts that do not share an address (each has its own) climb back to
+the whole limit.
 
 A host is its budget file (``client.budget``): its id is drawn once and kept there, so every process of a
 host (each task runs in one) announces the same host. Workers and triggerers reach the Variable through
@@ -28,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from airflow_provider_legallymail.storage import configured_flag, digest
 
@@ -81,17 +83,33 @@ def sharing_enabled() -> bool:
     return configured_flag(SETTING, default=True)
 
 
-def parse(text: str | None) -> dict[str, float]:
-    """``{host id: last asked}`` from the board's text; anything unreadable counts as no host."""
+class Entry(NamedTuple):
+    """A host's announcement: when it last asked for a slot, and whether it only polls (a triggerer)."""
+
+    at: float
+    polls: bool = False
+
+
+def parse(text: str | None) -> dict[str, Entry]:
+    """``{host id: Entry}`` from the board's text; anything unreadable counts as no host. A host that sends is
+    written as the time alone (``{"worker-1": 1765000000.0}``), one that only polls as ``{"at": ..., "polls":
+    true}``."""
     try:
         data: Any = json.loads(text or "{}")
     except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {
-        str(host): float(at) for host, at in data.items() if isinstance(at, int | float) and not isinstance(at, bool)
-    }
+    entries = {}
+    for host, value in data.items():
+        at, polls = (value.get("at"), value.get("polls") is True) if isinstance(value, dict) else (value, False)
+        if isinstance(at, int | float) and not isinstance(at, bool):
+            entries[str(host)] = Entry(float(at), polls)
+    return entries
+
+
+def dump(entries: dict[str, Entry]) -> str:
+    return json.dumps({h: {"at": e.at, "polls": True} if e.polls else e.at for h, e in entries.items()}, sort_keys=True)
 
 
 class Peers:
@@ -103,24 +121,26 @@ class Peers:
         self.refresh = refresh
         self._clock = clock
         self._read_at = float("-inf")
-        self._hosts: list[str] = []
+        self._hosts: dict[str, bool] = {}
         self.failed = False
 
-    def hosts(self, host: str) -> list[str]:
-        """The ids of the hosts sharing the budget, sorted, after reading (and announcing ``host`` on) the board
-        when due; the last ones read otherwise; ``[]`` (unknown) once the board failed."""
+    def hosts(self, host: str, polls: Callable[[], bool] = lambda: False) -> dict[str, bool]:
+        """The hosts sharing the budget (id -> only polls), after reading the board and announcing ``host`` on it
+        (``polls()``: whether it only polls now) when due; the last ones read otherwise; ``{}`` (unknown) once
+        the board failed."""
         now = self._clock()
         if self.failed or self.board.key in _failed:
             self.failed = True
-            return []
+            return {}
         if now - self._read_at < self.refresh:
             return self._hosts
         self._read_at = now
         try:
-            hosts = {h: at for h, at in parse(self.board.read()).items() if now - at < self.window * EXPIRY}
-            if now - hosts.get(host, float("-inf")) >= self.window / 2:
-                hosts[host] = now
-                self.board.write(json.dumps(hosts, sort_keys=True))
+            entries = {h: e for h, e in parse(self.board.read()).items() if now - e.at < self.window * EXPIRY}
+            mine, only_polls = entries.get(host), polls()
+            if mine is None or now - mine.at >= self.window / 2 or mine.polls != only_polls:
+                entries[host] = Entry(now, only_polls)
+                self.board.write(dump(entries))
         except Exception as exc:
             self.failed = True
             _failed.add(self.board.key)
@@ -129,6 +149,6 @@ class Peers:
                 type(exc).__name__,
                 exc,
             )
-            return []
-        self._hosts = sorted(hosts)
+            return {}
+        self._hosts = {h: entries[h].polls for h in sorted(entries)}
         return self._hosts

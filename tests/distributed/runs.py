@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from airflow_provider_legallymail.client.peers import Entry
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
 from tests.distributed.figures import Attempt, Figures, Try, email_unit, epoch
@@ -72,13 +78,52 @@ def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:
             figures.archives_verified_elsewhere += 1
 
 
-def budget_hosts(api: AirflowApi) -> dict[str, float]:
-    """The hosts listed on the budget Variables (``client.peers``) at the end: host id -> when it last asked."""
+def budget_hosts(api: AirflowApi) -> dict[str, Entry]:
+    """The hosts listed on the budget Variables (``client.peers``): host id -> when it last asked, and whether
+    it only polls."""
     from airflow_provider_legallymail.client.peers import VARIABLE_PREFIX, parse
 
     found = api.call("GET", "/api/v2/variables", params={"variable_key_pattern": VARIABLE_PREFIX, "limit": 100})
-    hosts: dict[str, float] = {}
+    hosts: dict[str, Entry] = {}
     for variable in found.get("variables", []):
         if str(variable.get("key", "")).startswith(VARIABLE_PREFIX):
             hosts.update(parse(variable.get("value")))
     return hosts
+
+
+class BoardSampler:
+    """Samples the budget Variable every ``every`` seconds while the workload runs, into ``path`` (JSON lines:
+    ``{"t": epoch, "hosts": {host id: when it last asked}}``): which hosts shared the budget when, to read
+    next to the API's request log after a run."""
+
+    def __init__(self, base_url: str, path: Path, every: float = 1.0) -> None:
+        self.api, self.path, self.every = AirflowApi(base_url), path, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="board-sampler", daemon=True)
+
+    def __enter__(self) -> BoardSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        with self.path.open("a", encoding="utf-8") as out:
+            while not self._stop.wait(self.every):
+                try:
+                    hosts = budget_hosts(self.api)
+                except Exception as exc:  # a loaded api-server: a gap in the samples, not a failed run
+                    out.write(json.dumps({"t": time.time(), "error": str(exc)[:200]}) + "\n")
+                    continue
+                out.write(json.dumps({"t": time.time(), "hosts": hosts}) + "\n")
+                out.flush()
+
+
+def write_requests(log: list[Mapping[str, Any]], path: Path) -> None:
+    """The API's request log (time, method, path, status) as JSON lines, to read after a run."""
+    with path.open("w", encoding="utf-8") as out:
+        for entry in log:
+            row = {key: entry.get(key) for key in ("time", "api", "method", "path", "status")}
+            out.write(json.dumps(row) + "\n")

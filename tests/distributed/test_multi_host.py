@@ -19,11 +19,13 @@ from tests.distributed.figures import Figures, stored_sends, table
 from tests.distributed.runs import (
     EXPECTED_TASKS,
     EXPECTED_UNITS,
+    BoardSampler,
     budget_hosts,
     read_run,
     send_attempts,
     send_tries,
     task_instances,
+    write_requests,
 )
 
 pytestmark = pytest.mark.distributed
@@ -36,19 +38,20 @@ def test_exactly_once_one_budget_and_readable_evidence_across_hosts(topology: To
     hold_signature_posts(sandbox)
     api.set_paused(DAG_ID, False)
     started = time.monotonic()
-    run_id = api.trigger(DAG_ID)
-
-    worker = kill_worker_mid_send(stack, api, sandbox, DAG_ID, run_id, "request_signature")
-    print(f"\nSIGKILLed {worker.host}, {worker.in_flight} signature POSTs in flight; {worker.replacement} replaces it")
-    triggerer = kill_triggerer_mid_wait(stack, topology.postgres)
-    print(f"SIGKILLed {triggerer.host} running {triggerer.deferred} triggers; taken over: {dict(triggerer.owners)}")
-
-    state = api.wait_for_run(DAG_ID, run_id, timeout=RUN_TIMEOUT)
+    with BoardSampler(stack.api_url, stack.logs / "budget-board.jsonl"):
+        run_id = api.trigger(DAG_ID)
+        worker = kill_worker_mid_send(stack, api, sandbox, DAG_ID, run_id, "request_signature")
+        print(f"\nSIGKILLed {worker.host}, {worker.in_flight} signature POSTs in flight", end="")
+        print(f"; {worker.replacement} replaces it")
+        triggerer = kill_triggerer_mid_wait(stack, topology.postgres)
+        print(f"SIGKILLed {triggerer.host} running {triggerer.deferred} triggers; taken over: {dict(triggerer.owners)}")
+        state = api.wait_for_run(DAG_ID, run_id, timeout=RUN_TIMEOUT)
     figures.elapsed_seconds = time.monotonic() - started
     figures.in_flight_at_kill = worker.in_flight
     figures.waits_deferred_on_killed, figures.waits_lost = triggerer.deferred, triggerer.lost
     figures.takeover_seconds = triggerer.takeover_seconds
     log, sends = sandbox.received(), stored_sends(sandbox)
+    write_requests(log, stack.logs / "sandbox-requests.jsonl")
     figures.read_requests(log)
     figures.read_sends(sends)
     killed = {host: when.timestamp() for host, when in stack.killed.items()}

@@ -100,7 +100,7 @@ def page_log_line() -> str:
     return r"\d+(?:\.\d+)?".join(re.escape(part) for part in re.split(r"\d+(?:\.\d+)?", line))
 
 
-IN_WORDS = {0.2: "a fifth", 1.5: "window and a half"}  # how the page says these constants
+IN_WORDS = {0.2: "a fifth", 1.5: "window and a half", 0.5: "half"}  # how the page says these constants
 
 
 def test_the_pages_figures_are_the_codes() -> None:
@@ -114,5 +114,27 @@ def test_the_pages_figures_are_the_codes() -> None:
         f"A single `Retry-After` over {policy.max_retry_after:g} s",
         f"starts at {IN_WORDS[adaptive.BACKGROUND_START]} of the limit",
         f"listed within the last {IN_WORDS[peers.EXPIRY]} share",
+        f"a host that only polls (a triggerer) counting {IN_WORDS[adaptive.POLL_WEIGHT]} of one that sends",
     ):
         assert claim in page, claim
+
+
+def test_the_pages_examples_of_shares_are_the_codes() -> None:
+    page = " ".join(PAGE.read_text().split())
+
+    def said(workers: int, triggerers: int = 0) -> tuple[str, str]:
+        """The shares of the workers and of the triggerers, as the page writes them: "3, 3, 2 and 2"."""
+        hosts = {**{f"w{i}": False for i in range(workers)}, **{f"t{i}": True for i in range(triggerers)}}
+        words = []
+        for polls in (False, True):
+            numbers = [str(int(adaptive.host_share(10, hosts, h))) for h in hosts if hosts[h] is polls]
+            words.append(" and ".join(filter(None, [", ".join(numbers[:-1]), *numbers[-1:]])))
+        return words[0], words[1]
+
+    (two, _), (four, _), (mixed, mixed_polls), (one, one_polls) = said(2), said(4), said(2, 2), said(1, 1)
+    claim = (
+        f"10 between two workers is {two}, between four workers {four}, between two workers and two triggerers "
+        f"{mixed} for the workers, {mixed_polls} for the triggerers, between one worker and one triggerer {one} "
+        f"and {one_polls}"
+    )
+    assert claim in page

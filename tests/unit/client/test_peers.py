@@ -1,4 +1,4 @@
-"""Hosts behind one address announce each other (an Airflow Variable) and start from an equal share at once."""
+"""Hosts behind one address announce each other (an Airflow Variable) and start from their shares at once."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_legallymail.client.adaptive import host_share
 from airflow_provider_legallymail.client.budget import RequestBudget
-from airflow_provider_legallymail.client.peers import Peers, parse, variable_key
+from airflow_provider_legallymail.client.peers import Entry, Peers, parse, variable_key
 from tests.unit.client.test_budget import FakeTime
 
 
@@ -150,4 +151,50 @@ def test_the_setting_turns_the_announcements_off(tmp_path: Path, monkeypatch: py
 def test_the_variable_is_named_for_the_api_and_unreadable_text_counts_as_no_host() -> None:
     assert variable_key("https://legallymail.com:443").startswith("legallymail_budget_hosts_")
     assert variable_key("https://a:443") != variable_key("https://b:443")
-    assert parse("not json") == {} and parse("[1]") == {} and parse('{"h": "x", "g": 5}') == {"g": 5.0}
+    assert parse("not json") == {} and parse("[1]") == {}
+    assert parse('{"h": "x", "g": 5, "t": {"at": 7, "polls": true}, "u": {"polls": true}}') == {
+        "g": Entry(5.0, polls=False),
+        "t": Entry(7.0, polls=True),
+    }
+
+
+def test_a_host_that_only_polls_weighs_half_so_the_workers_sends_get_the_larger_shares(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    workers = [host_budget(t, tmp_path / name, board) for name in ("w1", "w2")]
+    triggerers = [host_budget(t, tmp_path / name, board) for name in ("t1", "t2")]
+    for budget in triggerers:
+        budget.background = True  # the waits' poller's client
+    for _ in range(2):
+        for budget in (*workers, *triggerers):
+            budget.acquire()
+        t.now += 60
+    assert [b.current_limit() for b in workers] == [3, 3]
+    assert [b.current_limit() for b in triggerers] == [2, 2]  # 10 in all; equal shares would give the workers 2
+    written = json.loads(board.text or "{}")
+    assert written[triggerers[0]._host] == {"at": pytest.approx(t.now - 60), "polls": True}
+    assert isinstance(written[workers[0]._host], float)  # a host that sends: the time alone, as before
+
+
+def test_a_poller_whose_host_also_sends_announces_a_host_that_sends_at_once(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    poller, task = host_budget(t, tmp_path, board), host_budget(t, tmp_path, board)  # one host: a worker + triggerer
+    poller.background = True
+    poller.acquire()
+    assert parse(board.text)[poller._host].polls is True
+    task.acquire()  # a send of the same host, a second later: its entry is rewritten before the half window
+    t.now += 6
+    poller.acquire()
+    assert parse(board.text)[poller._host].polls is False and board.writes == 2
+
+
+def test_shares_add_up_to_the_limit_whatever_the_mix_of_hosts() -> None:
+    for workers in range(0, 6):
+        for triggerers in range(0, 4):
+            hosts = {**{f"w{i}": False for i in range(workers)}, **{f"t{i}": True for i in range(triggerers)}}
+            if hosts:
+                shares = [host_share(10, hosts, h) for h in hosts]
+                assert sum(shares) == 10 and min(shares) >= 1, hosts
+                if workers and triggerers:
+                    assert min(host_share(10, hosts, f"w{i}") for i in range(workers)) >= max(
+                        host_share(10, hosts, f"t{i}") for i in range(triggerers)
+                    )
