@@ -32,7 +32,9 @@ every probe that overshoots costs a 429:
   there.
   Below its share (a 429 cut it), a busy host grows back half the way to it (at least a slot) each
   window, not by the small steps: the hosts' shares add up to the limit, so that is safe unless traffic the
-  board does not know uses the address.
+  board does not know uses the address. For the same reason it does not grow above its share: with every
+  host busy, each probe above it would cost a 429 (and a cut, and a pause); a host takes more when one
+  leaves.
 - **A triggerer starts slow.** Under an executor of several hosts, a host whose first request is a
   background poll (a triggerer that starts next to workers that are already busy) starts at
   ``BACKGROUND_START`` of the limit instead of all of it, and doubles each window it uses all of it until its
@@ -177,12 +179,14 @@ class HostState:
         oldest = self.stamps[0] + self.window - now if self.stamps else 0.0
         return max(0.0, self.paused_until - now, oldest)
 
-    def take(self, now: float, *, grow: bool) -> None:
+    def take(self, now: float, *, grow: bool, ceiling: float | None = None) -> None:
+        """Record a request that starts ``now``; a host that used its whole limit may grow (``_increase``), up
+        to ``ceiling`` when given (its share, while the hosts announce each other), else the configured limit."""
         self.born = self.born or now
         self.stamps.append(now)
         self.dirty = True
         if grow and len(self.stamps) >= self.allowed():
-            self._increase(now)
+            self._increase(now, min(float(self.limit), ceiling or float(self.limit)))
 
     def settle(self, started: float, now: float) -> None:
         """Count the request that started at ``started`` from ``now`` on (its answer came back)."""
@@ -206,8 +210,8 @@ class HostState:
             self.increases = 0
         self.dirty = True
 
-    def _increase(self, now: float) -> None:
-        if self.effective >= self.limit or now - self.changed_at < self.window:
+    def _increase(self, now: float, top: float) -> None:
+        if self.effective >= top or now - self.changed_at < self.window:
             return
         speedup = min(MAX_SPEEDUP, 2.0 ** (self.increases / SPEEDUP_STEPS))
         step = max(MIN_STEP, GROWTH * self.effective / self.limit) * speedup
@@ -216,7 +220,7 @@ class HostState:
         elif self.effective < self.shared:  # back to the share, half the way (at least a slot) a window
             gap = self.shared - self.effective
             step = max(step, min(gap, max(1.0, gap / 2)))
-        self.effective = min(float(self.limit), self.effective + step)
+        self.effective = min(top, self.effective + step)
         self.increases += 1
         self.changed_at = now
 

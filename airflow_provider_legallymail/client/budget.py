@@ -201,7 +201,8 @@ class RequestBudget:
             wait = state.wait(now, pace_first_window=self._shares_address())
             if wait > 0:
                 return now, wait
-            state.take(now, grow=self.adaptive and (not self.background or state.calm(now)))
+            grow = self.adaptive and (not self.background or state.calm(now))
+            state.take(now, grow=grow, ceiling=state.shared if hosts else None)
             return now, 0.0
 
     def _hosts(self) -> dict[str, bool]:

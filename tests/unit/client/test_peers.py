@@ -198,3 +198,31 @@ def test_shares_add_up_to_the_limit_whatever_the_mix_of_hosts() -> None:
                     assert min(host_share(10, hosts, f"w{i}") for i in range(workers)) >= max(
                         host_share(10, hosts, f"t{i}") for i in range(triggerers)
                     )
+
+
+def test_a_busy_host_does_not_probe_above_its_share_while_the_hosts_announce_each_other(tmp_path: Path) -> None:
+    t, board = FakeTime(), MemoryBoard()
+    first, second = host_budget(t, tmp_path / "a", board), host_budget(t, tmp_path / "b", board)
+    first.acquire()
+    second.acquire()
+    limits = []
+    for _ in range(6):
+        t.now += 60
+        for _ in range(5):
+            first.acquire()  # both busy: every slot of their shares used, window after window
+            second.acquire()
+        limits.append((first.current_limit(), second.current_limit()))
+    assert limits == [(5, 5)] * 6  # 10 between them; a probe above 5 would be answered 429 by the API
+
+
+def test_a_host_without_the_board_still_probes_back_to_the_limit_after_a_429(tmp_path: Path) -> None:
+    t = FakeTime()
+    budget = host_budget(t, tmp_path, BrokenBoard())
+    budget.throttled(budget.acquire(), 0)  # its first request: cut to what went before it, 1
+    limits = []
+    for _ in range(12):
+        t.now += 60
+        for _ in range(budget.current_limit()):
+            budget.acquire()
+        limits.append(budget.current_limit())
+    assert limits[0] < limits[-1] == 10
