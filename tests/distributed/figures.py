@@ -29,15 +29,14 @@ def epoch(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-# Issue 18's targets for one request budget per address, and the gates CI holds them to. The rate figures of
-# one run rest on ~135 requests and ~8 windows, where one 429 more is ~0.7 points. With the hosts announcing
-# each other (client.peers): 3.6, 2.9 and 3.1% answered 429, 88, 79 and 78% of the limit used (the killed
-# hosts' entries claim their shares until they expire). The 429 gate catches a regression to per-host budgets
-# (17-28% answered 429 before) without failing CI on that noise; the budget-use gate a budget that starves the
-# sends. Whether each target was met is printed; the list of 429s says when they came. Correctness promises
-# have no slack.
-SHARE_429_TARGET, SHARE_429_GATE = 0.05, 0.10
-BUDGET_USE_TARGET, BUDGET_USE_GATE = 0.80, 0.50
+# Issue 18's promises for one request budget per address: at most 5% of the requests answered 429, at least
+# 80% of the limit used while sends are held back, no task try failed by a 429. The rate figures of one run
+# rest on ~135 requests and ~8 windows (one 429 more is ~0.7 points, one request fewer in a window ~1.3).
+# With the hosts announcing each other, a triggerer weighing half a worker and no probe above a share
+# (client.peers, client.adaptive): 1.5% answered 429 and 85-91% of the limit used in four runs, one with the
+# unit tests running beside. The list of 429s says when they came.
+SHARE_429_MAX = 0.05
+BUDGET_USE_MIN = 0.80
 SEND_PATHS = {"/api/signature/send": "signature", "/api/send": "email", "/api/sms/send": "sms"}
 
 
@@ -148,6 +147,7 @@ class Figures:
     held_windows: list[tuple[int, int]] = field(default_factory=list)  # (seconds from the first request, accepted)
     throttled: list[str] = field(default_factory=list)  # each 429: "<seconds from the first request>s <method> <path>"
     budget_hosts: list[str] = field(default_factory=list)  # the hosts on the budget Variable at the end (client.peers)
+    failed_by_429: list[str] = field(default_factory=list)  # task tries that ended on a RateLimitedError
 
     # -- from the sandbox ----------------------------------------------------------------------------
     def read_sends(self, sends: Mapping[tuple[str, str], list[float]]) -> None:
@@ -235,22 +235,24 @@ class Figures:
             ),
             (
                 "429 share of API requests",
-                f"{self.share_429:.1%} ({self.rate_limited} of {self.total_requests}), "
-                + _target(self.share_429 <= SHARE_429_TARGET),
-                f"<= {SHARE_429_TARGET:.0%}; gate <= {SHARE_429_GATE:.0%}",
-                self.share_429 <= SHARE_429_GATE,
+                f"{self.share_429:.1%} ({self.rate_limited} of {self.total_requests})",
+                f"<= {SHARE_429_MAX:.0%}",
+                self.share_429 <= SHARE_429_MAX,
+            ),
+            (
+                "task tries failed by a 429",
+                f"{len(self.failed_by_429)}" + (f": {', '.join(self.failed_by_429)}" if self.failed_by_429 else ""),
+                "0",
+                not self.failed_by_429,
             ),
         ]
         use = self.budget_use
         rows.append(
             (
                 "budget use while work was held",
-                "-"
-                if use is None
-                else f"{use:.0%} ({self.budget_accepted} in {self.budget_windows} windows), "
-                + _target(use >= BUDGET_USE_TARGET),
-                f">= {BUDGET_USE_TARGET:.0%}; gate >= {BUDGET_USE_GATE:.0%}",
-                use is not None and use >= BUDGET_USE_GATE,
+                "-" if use is None else f"{use:.0%} ({self.budget_accepted} in {self.budget_windows} windows)",
+                f">= {BUDGET_USE_MIN:.0%}",
+                use is not None and use >= BUDGET_USE_MIN,
             )
         )
         windows = " ".join(f"{at}s:{n}" for at, n in self.held_windows) or "none"
@@ -267,10 +269,6 @@ class Figures:
         rows.append(("signature POSTs in flight at worker kill", str(self.in_flight_at_kill), "~8", True))
         rows.append(("workload run time", f"{self.elapsed_seconds:.0f} s", "-", True))
         return rows
-
-
-def _target(met: bool) -> str:
-    return "target met" if met else "target NOT met"
 
 
 def table(rows: list[tuple[str, str, str, bool]]) -> str:

@@ -127,3 +127,17 @@ def write_requests(log: list[Mapping[str, Any]], path: Path) -> None:
         for entry in log:
             row = {key: entry.get(key) for key in ("time", "api", "method", "path", "status")}
             out.write(json.dumps(row) + "\n")
+
+
+def tries_failed_by_429(logs: Path) -> list[str]:
+    """The task tries whose log shows a ``RateLimitedError`` (a 429 that failed the try), in every host's task
+    log folder under ``logs``: ``"<task_id>[<map_index>] try <n> on <host>"``."""
+    found = []
+    for path in sorted(logs.glob("*/dag_id=*/run_id=*/task_id=*/**/attempt=*.log")):
+        if "RateLimitedError" in path.read_text(encoding="utf-8", errors="replace"):
+            parts = dict(part.split("=", 1) for part in path.relative_to(logs).parts[1:] if "=" in part)
+            index = f"[{parts['map_index']}]" if "map_index" in parts else ""
+            found.append(
+                f"{parts['task_id']}{index} try {path.stem.split('=')[1]} on {path.relative_to(logs).parts[0]}"
+            )
+    return found

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.distributed.figures import Attempt, Figures, Try, held_intervals
+from tests.distributed.runs import tries_failed_by_429
 
 UNIT = ("signature", "c1.pdf")
 
@@ -53,3 +56,25 @@ def test_the_hosts_on_the_budget_variable_are_listed_and_a_missing_variable_brea
     figures.budget_hosts = ["worker-a-1f2e3d4c", "triggerer-b-0a1b2c3d"]
     row = {name: (measured, kept) for name, measured, _, kept in figures.rows({}, 0)}
     assert row["hosts on the budget Variable at the end"] == ("worker-a-1f2e3d4c, triggerer-b-0a1b2c3d", True)
+
+
+def test_a_try_that_a_429_failed_is_found_in_its_hosts_task_log_and_breaks_the_promise(tmp_path: Path) -> None:
+    run = tmp_path / "worker-b" / "dag_id=distributed_workload" / "run_id=manual__1"
+    failed = run / "task_id=request_signature" / "map_index=3" / "attempt=2.log"
+    passed = run / "task_id=send_sms" / "map_index=0" / "attempt=1.log"
+    for path in (failed, passed):
+        path.parent.mkdir(parents=True)
+    failed.write_text('{"event": "Task failed with exception", "error_detail": [{"exc_type": "RateLimitedError"}]}\n')
+    passed.write_text('{"event": "POST /api/sms/send: rate limited (HTTP 429, 1 so far); the host pauses 6.0s"}\n')
+    figures = Figures(limit=10, window=15.0)
+    figures.failed_by_429 = tries_failed_by_429(tmp_path)
+    row = {name: (measured, kept) for name, measured, _, kept in figures.rows({}, 0)}
+    assert row["task tries failed by a 429"] == ("1: request_signature[3] try 2 on worker-b", False)
+
+
+def test_the_rate_figures_are_held_to_the_issues_promises() -> None:
+    figures = Figures(limit=10, window=15.0, total_requests=100, budget_windows=10)
+    for rate_limited, accepted, kept in ((5, 80, (True, True)), (6, 79, (False, False))):
+        figures.rate_limited, figures.budget_accepted = rate_limited, accepted
+        row = {name: ok for name, _, _, ok in figures.rows({}, 0)}
+        assert (row["429 share of API requests"], row["budget use while work was held"]) == kept

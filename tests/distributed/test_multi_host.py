@@ -25,6 +25,7 @@ from tests.distributed.runs import (
     send_attempts,
     send_tries,
     task_instances,
+    tries_failed_by_429,
     write_requests,
 )
 
@@ -58,6 +59,7 @@ def test_exactly_once_one_budget_and_readable_evidence_across_hosts(topology: To
     figures.read_budget(log, send_tries(api, DAG_ID, run_id), send_attempts(api, DAG_ID, run_id), killed)
     read_run(figures, task_instances(api, DAG_ID, run_id))
     figures.budget_hosts = sorted(budget_hosts(api))
+    figures.failed_by_429 = tries_failed_by_429(stack.logs)
 
     rows = figures.rows(EXPECTED_UNITS, EXPECTED_TASKS)
     print(f"\nrun {run_id}: {state}\n{table(rows)}")
