@@ -11,7 +11,10 @@ a change to the budget's rules shows its effect on the two figures issue 18 sets
   the budget or in flight), over the limit times those windows (target: at least 80%).
 
 Each scenario runs with several random seeds (request latencies and work arrivals vary); the figures are
-printed per scenario as the mean and the worst seed. Scenarios:
+printed per scenario as the mean and the worst seed, for two sets of rules in the same run: each host alone
+with the 429s it gets, and the hosts announcing each other on the budget Variable (``client.peers``, the
+default under a distributed executor; the model's board answers at once, so the only lag is each host's
+read and write cadence). Scenarios:
 
 - ``N saturated``: N hosts, each with 4 threads that always have a request to make;
 - ``late joiner``: one saturated host alone for 10 windows, then a second;
@@ -32,7 +35,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from airflow_provider_legallymail.client.adaptive import HostState
+from airflow_provider_legallymail.client.adaptive import HostState, host_share
+from airflow_provider_legallymail.client.peers import Peers
 
 LIMIT, WINDOW = 10, 15.0
 
@@ -55,11 +59,29 @@ class Server:
         return None
 
 
+class MemoryBoard:
+    """The budget Variable (``client.peers``), read and written at once: the hosts' only lag is their own
+    read and write cadence."""
+
+    def __init__(self) -> None:
+        self.key = "model-board"
+        self.text: str | None = None
+
+    def read(self) -> str | None:
+        return self.text
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
 @dataclass
 class Host:
     state: HostState
     distributed: bool = True
     pending: int = 0  # requests waiting for the budget or in flight
+    name: str = ""
+    polls: bool = False  # a triggerer: announces that it only polls
+    peers: Peers | None = None  # on the board (``with the Variable``), else alone with its 429s
 
 
 @dataclass(order=True)
@@ -70,7 +92,10 @@ class Event:
 
 
 class Model:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, board: bool = False) -> None:
+        self.board = MemoryBoard() if board else None
+        self.now = 0.0
+        self.hosts = 0
         self.rng = random.Random(seed)
         self.server = Server()
         self.queue: list[Event] = []
@@ -91,14 +116,26 @@ class Model:
         host.pending += 1
         self._try(host, ready, ready, done)
 
+    def host(self, polls: bool = False) -> Host:
+        """A new host, announced on the board when the model has one."""
+        self.hosts += 1
+        host = Host(HostState(limit=LIMIT, window=WINDOW, effective=float(LIMIT)), name=f"h{self.hosts}", polls=polls)
+        if self.board is not None:
+            host.peers = Peers(self.board, WINDOW, WINDOW / LIMIT, lambda: self.now)
+        return host
+
     def _try(self, host: Host, ready: float, now: float, done: Callable[[float], None]) -> None:
         state = host.state
         state.expire(now)
+        self.now = now
+        hosts = host.peers.hosts(host.name, lambda: host.polls) if host.peers is not None else {}
+        if hosts:
+            state.share(host_share(LIMIT, hosts, host.name))
         wait = state.wait(now, pace_first_window=host.distributed)
         if wait > 0:
             self.at(now + wait, lambda t: self._try(host, ready, t, done))
             return
-        state.take(now, grow=True)
+        state.take(now, grow=True, ceiling=state.shared if hosts else None)
         latency = self.rng.uniform(0.05, 0.6)
         retry_after = self.server.arrive(now + latency * self.rng.uniform(0.2, 0.8))
 
@@ -130,10 +167,6 @@ class Model:
                 windows += 1
                 accepted += sum(1 for t, ok in log if ok and low <= t < high)
         return share, accepted / (LIMIT * windows) if windows else float("nan")
-
-
-def new_host() -> Host:
-    return Host(HostState(limit=LIMIT, window=WINDOW, effective=float(LIMIT)))
 
 
 def saturate(model: Model, host: Host, threads: int, start: float, stop: float = math.inf) -> None:
@@ -185,27 +218,27 @@ def scenarios(windows: int) -> Iterator[tuple[str, Callable[[Model], float]]]:
     def saturated(n: int) -> Callable[[Model], float]:
         def build(model: Model) -> float:
             for _ in range(n):
-                saturate(model, new_host(), 4, 0.0)
+                saturate(model, model.host(), 4, 0.0)
             return 0.0
 
         return build
 
     def late(model: Model) -> float:
-        saturate(model, new_host(), 4, 0.0)
-        saturate(model, new_host(), 4, 10 * WINDOW)
+        saturate(model, model.host(), 4, 0.0)
+        saturate(model, model.host(), 4, 10 * WINDOW)
         return 10 * WINDOW
 
     def alone(model: Model) -> float:
-        saturate(model, new_host(), 4, 0.0)
+        saturate(model, model.host(), 4, 0.0)
         for _ in range(2):
-            saturate(model, new_host(), 4, 0.0, stop=20 * WINDOW)
+            saturate(model, model.host(), 4, 0.0, stop=20 * WINDOW)
         return 20 * WINDOW
 
     def mixed(model: Model) -> float:
         for _ in range(2):
-            bursts(model, new_host(), 8, 20 * WINDOW, (10, 20), end)
+            bursts(model, model.host(), 8, 20 * WINDOW, (10, 20), end)
         for _ in range(2):
-            polls(model, new_host(), 6, 4 * WINDOW)
+            polls(model, model.host(polls=True), 6, 4 * WINDOW)
         return 0.0
 
     yield "2 saturated", saturated(2)
@@ -222,18 +255,22 @@ def main() -> None:
     args = parser.parse_args()
     end = args.windows * WINDOW
     print(f"Budget model: {LIMIT} requests per {WINDOW:g} s per address, {args.windows} windows, {args.seeds} seeds")
-    print(f"  {'scenario':<22} {'429 share':>16} {'use':>16}")
+    print(f"  {'':<22} {'each host alone with its 429s':^34} {'hosts on the budget Variable':^34}")
+    print(f"  {'scenario':<22} {'429 share':>16} {'use':>16}  {'429 share':>16} {'use':>16}")
     for name, build in scenarios(args.windows):
-        shares, uses = [], []
-        for seed in range(args.seeds):
-            model = Model(seed)
-            start = build(model)
-            model.run(end)
-            share, use = model.figures(start, end)
-            shares.append(share)
-            uses.append(use)
-        mean_share, mean_use = sum(shares) / len(shares), sum(uses) / len(uses)
-        print(f"  {name:<22} {mean_share:>7.1%} (max {max(shares):5.1%}) {mean_use:>6.0%} (min {min(uses):4.0%})")
+        cells = []
+        for board in (False, True):
+            shares, uses = [], []
+            for seed in range(args.seeds):
+                model = Model(seed, board=board)
+                start = build(model)
+                model.run(end)
+                share, use = model.figures(start, end)
+                shares.append(share)
+                uses.append(use)
+            mean_share, mean_use = sum(shares) / len(shares), sum(uses) / len(uses)
+            cells.append(f"{mean_share:>7.1%} (max {max(shares):5.1%}) {mean_use:>6.0%} (min {min(uses):4.0%})")
+        print(f"  {name:<22} {cells[0]}  {cells[1]}")
 
 
 if __name__ == "__main__":
