@@ -109,6 +109,7 @@ def parse(text: str | None) -> dict[str, Entry]:
 
 
 def dump(entries: dict[str, Entry]) -> str:
+    """The board's text for ``entries`` (the format ``parse`` reads)."""
     return json.dumps({h: {"at": e.at, "polls": True} if e.polls else e.at for h, e in entries.items()}, sort_keys=True)
 
 
