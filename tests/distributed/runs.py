@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_legallymail.client.peers import Entry
+from airflow_provider_legallymail.client.peers import VARIABLE_PREFIX, Entry, parse
 from tests.airflow_e2e.api import AirflowApi
 from tests.distributed.dags.workload import CONTRACTS, EMAILS, PHONES
 from tests.distributed.figures import Attempt, Figures, Try, email_unit, epoch
@@ -81,8 +81,6 @@ def read_run(figures: Figures, tis: list[dict[str, Any]]) -> None:
 def budget_hosts(api: AirflowApi) -> dict[str, Entry]:
     """The hosts listed on the budget Variables (``client.peers``): host id -> when it last asked, and whether
     it only polls."""
-    from airflow_provider_legallymail.client.peers import VARIABLE_PREFIX, parse
-
     found = api.call("GET", "/api/v2/variables", params={"variable_key_pattern": VARIABLE_PREFIX, "limit": 100})
     hosts: dict[str, Entry] = {}
     for variable in found.get("variables", []):
@@ -93,8 +91,8 @@ def budget_hosts(api: AirflowApi) -> dict[str, Entry]:
 
 class BoardSampler:
     """Samples the budget Variable every ``every`` seconds while the workload runs, into ``path`` (JSON lines:
-    ``{"t": epoch, "hosts": {host id: when it last asked}}``): which hosts shared the budget when, to read
-    next to the API's request log after a run."""
+    ``{"t": epoch, "hosts": {host id: [when it last asked, whether it only polls]}}``): which hosts shared the
+    budget when, to read next to the API's request log after a run."""
 
     def __init__(self, base_url: str, path: Path, every: float = 1.0) -> None:
         self.api, self.path, self.every = AirflowApi(base_url), path, every
@@ -135,9 +133,8 @@ def tries_failed_by_429(logs: Path) -> list[str]:
     found = []
     for path in sorted(logs.glob("*/dag_id=*/run_id=*/task_id=*/**/attempt=*.log")):
         if "RateLimitedError" in path.read_text(encoding="utf-8", errors="replace"):
-            parts = dict(part.split("=", 1) for part in path.relative_to(logs).parts[1:] if "=" in part)
+            host, *folders = path.relative_to(logs).parts
+            parts = dict(part.split("=", 1) for part in folders if "=" in part)
             index = f"[{parts['map_index']}]" if "map_index" in parts else ""
-            found.append(
-                f"{parts['task_id']}{index} try {path.stem.split('=')[1]} on {path.relative_to(logs).parts[0]}"
-            )
+            found.append(f"{parts['task_id']}{index} try {path.stem.split('=')[1]} on {host}")
     return found
