@@ -30,6 +30,17 @@ class FakeTime:
         self.now += seconds
 
 
+def busy_windows(t: FakeTime, budget: RequestBudget, windows: int) -> list[int]:
+    """The host's limit after each of ``windows`` busy windows (a window later, every slot of it used)."""
+    limits = []
+    for _ in range(windows):
+        t.now += 60
+        for _ in range(budget.current_limit()):
+            budget.acquire()
+        limits.append(budget.current_limit())
+    return limits
+
+
 def test_limit_per_window_then_waits_for_the_oldest_slot(tmp_path: Path) -> None:
     t = FakeTime()
     budget = RequestBudget("https://api:443", 3, state_dir=tmp_path, clock=t.clock, sleep=t.sleep)
@@ -273,12 +284,7 @@ def test_a_busy_host_left_alone_climbs_back_to_the_limit_within_ten_windows(tmp_
     for _ in range(4):
         budget.acquire()
     budget.throttled(budget.acquire(), 0)  # cut to what the server gave this host: 4
-    limits = []
-    for _ in range(10):
-        t.now += 60
-        for _ in range(budget.current_limit()):
-            budget.acquire()
-        limits.append(budget.current_limit())
+    limits = busy_windows(t, budget, 10)
     assert limits[0] == 4 and limits[-1] == 10
     assert limits[1] - limits[0] <= 1  # slowly at first: hosts that all have work overshoot rarely
 

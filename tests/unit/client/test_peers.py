@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_legallymail.client.adaptive import host_share
 from airflow_provider_legallymail.client.budget import RequestBudget
 from airflow_provider_legallymail.client.peers import Entry, Peers, parse, variable_key
-from tests.unit.client.test_budget import FakeTime
+from tests.unit.client.test_budget import FakeTime, busy_windows
 
 
 class MemoryBoard:
@@ -219,10 +219,5 @@ def test_a_host_without_the_board_still_probes_back_to_the_limit_after_a_429(tmp
     t = FakeTime()
     budget = host_budget(t, tmp_path, BrokenBoard())
     budget.throttled(budget.acquire(), 0)  # its first request: cut to what went before it, 1
-    limits = []
-    for _ in range(12):
-        t.now += 60
-        for _ in range(budget.current_limit()):
-            budget.acquire()
-        limits.append(budget.current_limit())
+    limits = busy_windows(t, budget, 12)
     assert limits[0] < limits[-1] == 10
